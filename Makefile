@@ -1,0 +1,51 @@
+# zhenxing — `make demo` and `make test` work from a fresh clone with only python3.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8000
+
+.PHONY: install demo test test-fast lint format lock messages chromium clean
+
+$(STAMP): requirements.lock pyproject.toml build-constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# xstatic-bootstrap's sdist imports pkg_resources at build time, which
+	# setuptools 81 removed: its build environment gets an older setuptools.
+	PIP_CONSTRAINT=$(CURDIR)/build-constraints.txt $(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.lock
+	$(BIN)/python -m pip install --disable-pip-version-check -q --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/zhenxing demo --port $(PORT)
+
+# Debian's chromium drives the browser tests (Playwright cannot download one here).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Debian's chromium for the browser tests…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: install chromium
+	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/pytest -p no:cacheprovider -m "not browser" $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11
+
+messages: install
+	cd src/zhenxing && ../../$(BIN)/zhenxing makemessages -l zh_Hans --no-location --no-obsolete -i "*/tests/*" && ../../$(BIN)/zhenxing compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,92 @@
+"""Shared fixtures: a small territory and one persona per role (ARCHITECTURE.md habit 8).
+
+    GC  桂城街道 (root)
+    ├── GC01 社区甲 ── GC01-01 经济社 ── GC01-01-A, GC01-01-B (areas, unit squares)
+    └── GC02 社区乙 ── GC02-01 经济社 ── GC02-01-A (area)
+
+`world.admin` is the office admin (role on GC); `world.secretary_a`,
+`world.inspector_a`, `world.party_member_a`, `world.team_leader_a` hold roles
+on 社区甲; `world.outsider` is the secretary of 社区乙; `world.dept_staff`
+works in a department; `world.nobody` is logged in with no role.
+"""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+import pytest
+
+# Browser tests run a live server in a thread beside the test's database work.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct-horse-battery-9"
+
+
+def square(lng: float, lat: float, size: float = 0.01) -> dict:
+    """A GeoJSON square with its south-west corner at (lng, lat)."""
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [[lng, lat], [lng + size, lat], [lng + size, lat + size], [lng, lat + size], [lng, lat]]
+        ],
+    }
+
+
+@pytest.fixture
+def world(db):
+    from zhenxing.people.models import Department, Role, RoleAssignment, User
+    from zhenxing.territory.services import region_create
+
+    root = region_create(code="GC", name="桂城街道", parent=None, actor=None)
+    a = region_create(code="GC01", name="社区甲", parent=root, actor=None, population=5000)
+    b = region_create(code="GC02", name="社区乙", parent=root, actor=None, population=3000)
+    coop_a = region_create(code="GC01-01", name="甲一经济社", parent=a, actor=None)
+    coop_b = region_create(code="GC02-01", name="乙一经济社", parent=b, actor=None)
+    area_a1 = region_create(
+        code="GC01-01-A", name="甲一片区", parent=coop_a, geometry=square(113.10, 23.00), actor=None
+    )
+    area_a2 = region_create(
+        code="GC01-01-B", name="甲二片区", parent=coop_a, geometry=square(113.11, 23.00), actor=None
+    )
+    area_b1 = region_create(
+        code="GC02-01-A", name="乙一片区", parent=coop_b, geometry=square(113.12, 23.00), actor=None
+    )
+    dept = Department.objects.create(code="D01", name="城管办")
+
+    def user(username: str, role: str | None, region=None, department=None, **extra):
+        u = User.objects.create_user(username=username, password=PASSWORD, **extra)
+        if role:
+            RoleAssignment.objects.create(user=u, role=role, region=region, department=department)
+        return u
+
+    return SimpleNamespace(
+        root=root,
+        a=a,
+        b=b,
+        coop_a=coop_a,
+        coop_b=coop_b,
+        area_a1=area_a1,
+        area_a2=area_a2,
+        area_b1=area_b1,
+        dept=dept,
+        admin=user("office", Role.OFFICE_ADMIN, root, mobile="13800000001"),
+        secretary_a=user("sec_a", Role.SECRETARY, a, mobile="13800000002"),
+        inspector_a=user("insp_a", Role.INSPECTOR, a),
+        party_member_a=user("pm_a", Role.PARTY_MEMBER, a),
+        team_leader_a=user("lead_a", Role.TEAM_LEADER, a),
+        dept_staff=user("dept", Role.DEPARTMENT_STAFF, department=dept),
+        outsider=user("sec_b", Role.SECRETARY, b),
+        nobody=user("nobody", None),
+    )
+
+
+@pytest.fixture
+def client_for(client):
+    """`client_for(user)` returns the test client logged in as that user."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login

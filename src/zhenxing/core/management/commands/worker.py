@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import threading
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from zhenxing.core import periodic
+
+
+class Command(BaseCommand):
+    help = "Run background tasks (django-tasks database backend) and the periodic jobs."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+        parser.add_argument(
+            "--no-scheduler", action="store_true", help="do not enqueue periodic jobs"
+        )
+
+    def handle(self, *args, interval: float, no_scheduler: bool, **options) -> None:
+        import zhenxing.core.tasks  # noqa: F401  (registers the periodic jobs)
+
+        stop = threading.Event()
+        if not no_scheduler:
+            threading.Thread(
+                target=periodic.run_scheduler, args=(stop,), name="zhenxing-scheduler", daemon=True
+            ).start()
+        try:
+            call_command("db_worker", interval=interval, no_startup_delay=True)
+        finally:
+            stop.set()

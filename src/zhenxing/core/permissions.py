@@ -1,0 +1,30 @@
+"""Generic pieces of the permission layer (ARCHITECTURE.md, habit 3).
+
+Each app pairs `<things>_visible_to(user) -> QuerySet` with `can_<verb>(user, obj)`
+and builds its `get_<thing>_for_user` from `get_visible_or_404`, so that
+"no access" looks exactly like "not there".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+M = TypeVar("M", bound=Model)
+
+
+def get_visible_or_404(visible: Callable[[Any], QuerySet[M]], user: Any, **lookup: Any) -> M:
+    try:
+        return visible(user).get(**lookup)
+    except (visible(user).model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def require(allowed: bool) -> None:
+    """For a user who may see a thing but not change it: answer 403."""
+    if not allowed:
+        raise PermissionDenied

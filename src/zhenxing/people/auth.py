@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import Q
+
+from zhenxing.people.models import User
+
+
+class UsernameOrMobileBackend(ModelBackend):
+    """Staff type either their username or their 11-digit mobile number."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is None:
+            username = kwargs.get(User.USERNAME_FIELD)
+        if not username or password is None:
+            return None
+        identifier = username.strip()
+        user = User.objects.filter(Q(username=identifier) | Q(mobile=identifier)).first()
+        if user is None:
+            # Spend the same time as a real check so that response times do
+            # not reveal which identifiers exist.
+            User().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
