@@ -90,3 +90,42 @@ def client_for(client):
         return client
 
     return login
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Chromium on these machines must not try to reach the network on its own.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (`make chromium` installs it)."""
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (browser tests need it)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server, settings):
+    # The live server speaks plain http on 127.0.0.1.
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    context = chromium.new_context(base_url=live_server.url, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()

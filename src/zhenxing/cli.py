@@ -19,7 +19,14 @@ def main(argv: list[str] | None = None) -> None:
     argv[0] = "zhenxing"
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(argv)
+    from zhenxing.env import SettingError
+
+    try:
+        execute_from_command_line(argv)
+    except SettingError as exc:
+        # A bad environment variable: say which one, without a traceback.
+        print(f"zhenxing: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+import sysconfig
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -120,15 +121,11 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
-STATICFILES_DIRS: list = []
-try:
-    # Bootstrap ships as an XStatic package: its files live in the package's
-    # data folder, which we expose under /static/bootstrap/.
-    import xstatic.pkg.bootstrap as _xbootstrap
-
-    STATICFILES_DIRS.append(("bootstrap", _xbootstrap.BASE_DIR))
-except ImportError:  # pragma: no cover - caught by the system check in core
-    pass
+# Bootstrap ships as an XStatic package whose files sit in its data folder. We
+# locate that folder on disk rather than importing the package: its namespace
+# __init__ needs pkg_resources, which newer setuptools no longer has.
+BOOTSTRAP_DIR = Path(sysconfig.get_paths()["purelib"]) / "xstatic" / "pkg" / "bootstrap" / "data"
+STATICFILES_DIRS = [("bootstrap", BOOTSTRAP_DIR)]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -154,7 +151,7 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=60)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -1,14 +1,13 @@
+from django.conf import settings
 from django.core.checks import Error, register
 
 
 @register()
 def bootstrap_assets_installed(app_configs, **kwargs):
-    try:
-        import xstatic.pkg.bootstrap  # noqa: F401
-    except ImportError:
+    if not (settings.BOOTSTRAP_DIR / "css" / "bootstrap.min.css").exists():
         return [
             Error(
-                "Bootstrap's XStatic package is not installed",
+                f"Bootstrap's files are missing from {settings.BOOTSTRAP_DIR}",
                 hint="Run `make install`; it installs xstatic-bootstrap from PyPI.",
                 id="zhenxing.E001",
             )

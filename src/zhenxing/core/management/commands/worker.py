@@ -16,8 +16,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-scheduler", action="store_true", help="do not enqueue periodic jobs"
         )
+        parser.add_argument(
+            "--max-tasks", type=int, default=0, help="exit after this many tasks (0: run forever)"
+        )
 
-    def handle(self, *args, interval: float, no_scheduler: bool, **options) -> None:
+    def handle(
+        self, *args, interval: float, no_scheduler: bool, max_tasks: int, **options
+    ) -> None:
         import zhenxing.core.tasks  # noqa: F401  (registers the periodic jobs)
 
         stop = threading.Event()
@@ -26,6 +31,8 @@ class Command(BaseCommand):
                 target=periodic.run_scheduler, args=(stop,), name="zhenxing-scheduler", daemon=True
             ).start()
         try:
-            call_command("db_worker", interval=interval, no_startup_delay=True)
+            call_command(
+                "db_worker", interval=interval, no_startup_delay=True, max_tasks=max_tasks or None
+            )
         finally:
             stop.set()
