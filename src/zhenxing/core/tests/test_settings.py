@@ -54,9 +54,9 @@ def test_env_list_refuses_empty_items():
 
 
 def test_database_url_defaults_to_sqlite_and_accepts_postgres():
-    default = env_database("DATABASE_URL", "/tmp/x.sqlite3", {})
+    default = env_database("DATABASE_URL", "var/x.sqlite3", {})
     assert default["ENGINE"] == "django.db.backends.sqlite3"
-    assert default["NAME"] == "/tmp/x.sqlite3"
+    assert default["NAME"] == "var/x.sqlite3"
     pg = env_database("DATABASE_URL", "", {"DATABASE_URL": "postgres://u@db.local:5433/zx"})
     assert pg["ENGINE"] == "django.db.backends.postgresql"
     assert (pg["HOST"], pg["PORT"], pg["NAME"]) == ("db.local", 5433, "zx")

@@ -1,4 +1,4 @@
-"""The worker runs background tasks from the database queue and enqueues periodic jobs once per slot."""
+"""The worker runs queued background tasks and enqueues periodic jobs once per slot."""
 
 from __future__ import annotations
 

@@ -20,9 +20,7 @@ class Command(BaseCommand):
             "--max-tasks", type=int, default=0, help="exit after this many tasks (0: run forever)"
         )
 
-    def handle(
-        self, *args, interval: float, no_scheduler: bool, max_tasks: int, **options
-    ) -> None:
+    def handle(self, *args, interval: float, no_scheduler: bool, max_tasks: int, **options) -> None:
         import zhenxing.core.tasks  # noqa: F401  (registers the periodic jobs)
 
         stop = threading.Event()
