@@ -1,8 +1,35 @@
-"""Placeholder replaced by the Guicheng demo loader."""
+"""The Guicheng demo: the article's territory, departments, party and teams, one login per role.
+
+`load_guicheng` is idempotent: it inserts only what is missing (by code,
+mobile or name), so a second run creates no rows and writes no audit row,
+except that it resets the demo accounts' password when a different one is
+given. It is deterministic: the generator runs from fixed seeds.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.management.base import OutputWrapper
+from django.db import transaction
+
+from zhenxing.core import audit
+from zhenxing.demo import data
+from zhenxing.demo.generator import CopyPlan, plan_copy
+from zhenxing.demo.persist import write_members, write_orgs, write_regions, write_teams
+from zhenxing.people.models import (
+    Department,
+    PartyMember,
+    PartyOrganization,
+    Role,
+    RoleAssignment,
+    User,
+    WorkTeam,
+)
+from zhenxing.territory.models import PATH_SEP, Region
 
 
 @dataclass(frozen=True)
@@ -21,5 +48,216 @@ class DemoSummary:
         return "、".join(f"{k} {v}" for k, v in self.counts.items())
 
 
-def load_guicheng(*, password: str, progress=None) -> DemoSummary:
-    return DemoSummary()
+@dataclass(frozen=True)
+class _AccountSpec:
+    username: str
+    role: Role
+    # A community's short name (叠南), "" for the whole subdistrict, or None
+    # for a department role.
+    community: str | None
+    department: str | None = None
+    title: str = ""
+    superuser: bool = False
+
+
+ACCOUNTS: list[_AccountSpec] = [
+    _AccountSpec("admin", Role.OFFICE_ADMIN, "", title="乡村振兴办", superuser=True),
+    _AccountSpec("secretary", Role.SECRETARY, "叠南", title="社区党委书记"),
+    # The standing covert-inspection team works across the whole subdistrict.
+    _AccountSpec("inspector", Role.INSPECTOR, "", title="常规巡查队员"),
+    _AccountSpec("party", Role.PARTY_MEMBER, data.NAMED_MEMBER_COMMUNITY),
+    _AccountSpec("dept", Role.DEPARTMENT_STAFF, None, department=data.CITY_MANAGEMENT),
+    _AccountSpec("leader", Role.TEAM_LEADER, "叠南", title="工作队队长"),
+    # A second secretary, so the difference between two scopes can be shown.
+    _AccountSpec("secretary2", Role.SECRETARY, "中区", title="社区党委书记"),
+]
+
+
+def department_code(name: str) -> str:
+    return f"D{data.DEPARTMENTS.index(name) + 1:02d}"
+
+
+def _say(progress: Any | None) -> Callable[[str], None]:
+    def say(message: str) -> None:
+        if isinstance(progress, OutputWrapper):
+            # A command's stderr would paint plain progress red.
+            progress.write(f"  {message}", style_func=lambda s: s)
+        elif progress is not None:
+            progress.write(f"  {message}\n")
+
+    return say
+
+
+def load_guicheng(*, password: str, progress: Any | None = None) -> DemoSummary:
+    """Load (or complete) the Guicheng demo and return its counts and accounts.
+
+    `progress` is any object with `write(str)` (a stream, or a management
+    command's stdout); a line is written per step.
+    """
+    say = _say(progress)
+    plan = plan_copy(1)
+    with transaction.atomic():
+        created: dict[str, int] = {}
+        created["regions"] = write_regions(plan.regions)
+        say(f"territory: {created['regions']} regions added")
+        created["departments"] = _ensure_departments()
+        say(f"departments: {created['departments']} added")
+        created["party_organisations"] = write_orgs(plan.orgs)
+        created["party_members"] = write_members(plan.members)
+        say(
+            f"party: {created['party_organisations']} organisations and "
+            f"{created['party_members']} members added"
+        )
+        created["work_teams"] = write_teams(plan.teams)
+        say(f"work teams: {created['work_teams']} added")
+        accounts, account_changes = _ensure_accounts(plan, password)
+        say(f"accounts: {len(accounts)} ready")
+        if any(created.values()) or any(account_changes.values()):
+            parts = [f"{k} +{v}" for k, v in created.items() if v]
+            if account_changes["users_created"]:
+                parts.append(f"accounts +{len(account_changes['users_created'])}")
+            if account_changes["passwords_reset"]:
+                parts.append(f"{len(account_changes['passwords_reset'])} passwords reset")
+            audit.record(
+                actor=None,
+                action="demo.load",
+                summary="Guicheng demo: " + (", ".join(parts) or "roles and links completed"),
+                changes={"created": created, **account_changes},
+            )
+    return DemoSummary(counts=demo_counts(), accounts=accounts)
+
+
+def demo_counts(root_code: str = data.ROOT_CODE) -> dict[str, int]:
+    """The demo's figures, in the order the demo command prints them."""
+    prefix = root_code + PATH_SEP
+    in_tree = Region.objects.filter(path__startswith=prefix)
+    return {
+        "社区": in_tree.filter(depth=2).count(),
+        "经济社": in_tree.filter(depth=3).count(),
+        "片区": in_tree.filter(depth=4).count(),
+        "职能部门": Department.objects.count(),
+        "党组织": PartyOrganization.objects.filter(path__startswith=f"P-{prefix}").count(),
+        "党员": PartyMember.objects.filter(region__path__startswith=prefix).count(),
+        "工作队伍": WorkTeam.objects.filter(region__path__startswith=prefix).count(),
+    }
+
+
+def _ensure_departments() -> int:
+    existing = list(Department.objects.values_list("code", "name"))
+    codes = {c for c, _ in existing}
+    names = {n for _, n in existing}
+    missing = [
+        Department(code=department_code(name), name=name)
+        for name in data.DEPARTMENTS
+        if department_code(name) not in codes and name not in names
+    ]
+    Department.objects.bulk_create(missing)
+    return len(missing)
+
+
+def _ensure_accounts(plan: CopyPlan, password: str) -> tuple[list[DemoAccount], dict[str, Any]]:
+    """Create the demo logins and their roles; reset their password if it differs."""
+    names = [spec.username for spec in ACCOUNTS]
+    users = {u.username: u for u in User.objects.filter(username__in=names)}
+    hashed: str | None = None
+
+    def new_hash() -> str:
+        # One hash for all demo accounts: hashing is deliberately slow, and
+        # they share the one published demo password anyway.
+        nonlocal hashed
+        if hashed is None:
+            hashed = make_password(password)
+        return hashed
+
+    # Check each distinct stored hash once (normally one for all accounts).
+    matches = {h: check_password(password, h) for h in {u.password for u in users.values()}}
+    reset = sorted(name for name, u in users.items() if not matches[u.password])
+    for name in reset:
+        users[name].password = new_hash()
+    if reset:
+        User.objects.bulk_update([users[n] for n in reset], ["password"])
+
+    created_users: list[str] = []
+    for spec in ACCOUNTS:
+        if spec.username not in users:
+            users[spec.username] = User.objects.create(
+                username=spec.username,
+                password=new_hash(),
+                display_name=data.DISPLAY_NAMES.get(spec.username, ""),
+                is_staff=spec.superuser,
+                is_superuser=spec.superuser,
+            )
+            created_users.append(spec.username)
+    admin = users["admin"]
+    if not (admin.is_staff and admin.is_superuser and admin.is_active):
+        # Django admin is part of the demo tour: keep the admin account able to use it.
+        admin.is_staff = admin.is_superuser = admin.is_active = True
+        admin.save(update_fields=["is_staff", "is_superuser", "is_active"])
+
+    regions = {
+        r.code: r
+        for r in Region.objects.filter(code__in=[plan.root_code, *plan.community_codes.values()])
+    }
+    departments = {d.code: d for d in Department.objects.all()}
+    accounts: list[DemoAccount] = []
+    created_roles = 0
+    for spec in ACCOUNTS:
+        region = department = None
+        if spec.department is not None:
+            department = departments[department_code(spec.department)]
+            scope = department.name
+        else:
+            code = plan.community_codes[spec.community] if spec.community else plan.root_code
+            region = regions[code]
+            scope = region.name
+        _, made = RoleAssignment.objects.get_or_create(
+            user=users[spec.username],
+            role=spec.role,
+            region=region,
+            department=department,
+            defaults={"title": spec.title},
+        )
+        created_roles += made
+        accounts.append(
+            DemoAccount(username=spec.username, role=data.ROLE_LABELS[spec.role], scope=scope)
+        )
+
+    linked = _link_people(plan, users)
+    changes: dict[str, Any] = {
+        "users_created": created_users,
+        "roles_created": created_roles,
+        "passwords_reset": reset,
+        "linked": linked,
+    }
+    return accounts, changes
+
+
+def _link_people(plan: CopyPlan, users: dict[str, User]) -> list[str]:
+    """The party account is 阙国钊's login; the team leader leads 叠南's work team."""
+    linked: list[str] = []
+    party = users["party"]
+    member = (
+        PartyMember.objects.filter(
+            region__code=plan.community_codes[data.NAMED_MEMBER_COMMUNITY],
+            name=data.NAMED_MEMBER_NAME,
+        )
+        .order_by("pk")
+        .first()
+    )
+    if (
+        member is not None
+        and member.user_id is None
+        and not PartyMember.objects.filter(user=party).exists()
+    ):
+        member.user = party
+        member.save(update_fields=["user"])
+        linked.append(f"party→{member.name}")
+    leader_team = next(t for t in plan.teams if t.region_code == plan.community_codes["叠南"])
+    team = WorkTeam.objects.filter(
+        region__code=leader_team.region_code, name=leader_team.name
+    ).first()
+    if team is not None and team.leader_id is None:
+        team.leader = users["leader"]
+        team.save(update_fields=["leader"])
+        linked.append(f"leader→{team.name}")
+    return linked

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import argparse
+
+from django.core.management.base import BaseCommand, CommandError
+
+from zhenxing.demo.generator import MAX_COPIES
+
+
+def _scale(value: str) -> int:
+    # argparse turns this message into "argument --scale: ..." for the user.
+    from zhenxing.demo.seed import SeedError, parse_scale
+
+    try:
+        return parse_scale(value)
+    except SeedError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--scale ")) from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed N copies of the Guicheng demo territory and people for performance work: "
+        "copy 1 is the demo (GC), copies 2..N get roots ZS002..ZS00N."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--scale",
+            type=_scale,
+            default=1,
+            help=f"number of copies, 1..{MAX_COPIES} (N=10 gives 1,730 areas)",
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="delete the copies an earlier seed made (not the demo) and seed afresh",
+        )
+        parser.add_argument(
+            "--password",
+            default="zhenxing-demo",
+            help="password of the demo accounts, used only when the demo itself is missing",
+        )
+
+    def handle(self, *args, scale, reset: bool, password: str, **options) -> None:
+        from zhenxing.demo.seed import SeedError, seed_demo
+
+        try:
+            result = seed_demo(scale=scale, reset=reset, password=password, stream=self.stderr)
+        except SeedError as exc:
+            raise CommandError(str(exc)) from None
+        if result.deleted:
+            self.stdout.write(f"Deleted {result.deleted} rows of earlier scaled copies.")
+        if result.base_loaded:
+            self.stdout.write("Loaded the Guicheng demo (copy 1).")
+        made = ", ".join(f"{label} {n}" for label, n in result.created.items() if label != "plans")
+        copies = result.scale - 1
+        roots = result.roots
+        shown = ", ".join(roots) if len(roots) <= 4 else f"{roots[0]}, {roots[1]} … {roots[-1]}"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded {copies} scaled cop{'y' if copies == 1 else 'ies'} in "
+                f"{result.seconds:.1f} s ({made}); roots: {shown}"
+            )
+        )
