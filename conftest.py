@@ -23,6 +23,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "correct-horse-battery-9"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Every persona gets a password; the production hasher takes ~0.5 s for each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def square(lng: float, lat: float, size: float = 0.01) -> dict:
     """A GeoJSON square with its south-west corner at (lng, lat)."""
     return {

@@ -9,3 +9,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from zhenxing.core import checks, signals  # noqa: F401  (registers handlers)
+        from zhenxing.core.navigation import NavItem, register
+        from zhenxing.people.scopes import is_office_admin
+
+        register(NavItem("system", _("Audit log"), "audit:list", is_office_admin, order=90))
