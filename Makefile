@@ -28,10 +28,10 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test: install chromium
-	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS)
 
 test-fast: install
-	$(BIN)/pytest -p no:cacheprovider -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/pytest -p no:cacheprovider -n 2 -m "not browser" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -85,6 +86,9 @@ class Region(models.Model):
                 fields=["path"], name="region_path_prefix", opclasses=["varchar_pattern_ops"]
             ),
             models.Index(fields=["depth", "parent"], name="region_depth_parent"),
+            # The point → area lookup asks for the latest change at the area depth
+            # on every call; this index answers it without scanning the areas.
+            models.Index(fields=["depth", "updated_at"], name="region_depth_updated"),
         ]
 
     def __str__(self) -> str:
@@ -109,10 +113,13 @@ def level_names() -> dict[int, str]:
     from django.utils.translation import get_language
 
     english = (get_language() or "").startswith("en")
-    return {
+    names = {
         lvl.depth: (lvl.name_en or lvl.name) if english else lvl.name
         for lvl in RegionLevel.objects.all()
     }
+    # An emptied table (a flushed test database, a botched edit) still names
+    # the levels rather than showing bare depth numbers.
+    return names or dict(enumerate(settings.ZHENXING_DEFAULT_LEVEL_NAMES, start=1))
 
 
 def area_depth() -> int:

@@ -1,16 +1,282 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+import json
+from typing import Any
 
-from zhenxing.core.permissions import get_visible_or_404
-from zhenxing.people.scopes import regions_visible_to
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from zhenxing.core.permissions import get_visible_or_404, require
+from zhenxing.people.models import RoleAssignment
+from zhenxing.people.scopes import in_scope, is_office_admin, regions_visible_to, scope_paths
+from zhenxing.territory.forms import BrowserForm, ImportForm
+from zhenxing.territory.imports import (
+    ImportFileError,
+    import_file,
+    regions_geojson,
+    xlsx_template,
+)
+from zhenxing.territory.models import Region, RegionLevel
+from zhenxing.territory.selectors import (
+    COMMUNITY_DEPTH,
+    community_code_of,
+    parent_code_of,
+    path_codes,
+    with_children_count,
+)
+
+# Paul Tol's "muted" qualitative scheme: told apart under the common forms of
+# colour blindness. With more communities than colours it repeats; names
+# come from the tooltip and the legend, never from the colour alone.
+PALETTE = [
+    "#CC6677",
+    "#332288",
+    "#DDCC77",
+    "#117733",
+    "#88CCEE",
+    "#882255",
+    "#44AA99",
+    "#999933",
+    "#AA4499",
+]
+FALLBACK_COLOUR = "#BBBBBB"
+PAGE_SIZE = 50
+# Placeholder the map script swaps for a region's code to build its link.
+_CODE_SLOT = "__code__"
+
+
+def _map_config(**extra: Any) -> dict[str, Any]:
+    return {
+        "tileUrl": settings.ZHENXING_TILE_URL,
+        "tileAttribution": settings.ZHENXING_TILE_ATTRIBUTION,
+        "regionUrl": reverse("territory:region", args=[_CODE_SLOT]),
+        "codeSlot": _CODE_SLOT,
+        "fallbackColour": FALLBACK_COLOUR,
+        "openLabel": _("Open"),
+        "emptyLabel": _("No polygons to show here."),
+        "loadError": _("The map could not be loaded. Reload the page to try again."),
+        **extra,
+    }
+
+
+def _legend(user: Any) -> list[dict[str, str]]:
+    """The communities the user's regions lie in, each with its map colour (one query)."""
+    paths = scope_paths(user)
+    communities = Region.objects.filter(depth=COMMUNITY_DEPTH)
+    if paths is not None:
+        if not paths:
+            return []
+        # The communities inside the scope, and the one a narrower scope lies in.
+        above = [path_codes(p)[COMMUNITY_DEPTH - 1] for p in paths if len(path_codes(p)) > 1]
+        within = Q(code__in=above)
+        for path in paths:
+            within |= Q(path__startswith=path)
+        communities = communities.filter(within)
+    rows = communities.order_by("path").values_list("code", "name")
+    return [
+        {"code": code, "name": name, "colour": PALETTE[i % len(PALETTE)]}
+        for i, (code, name) in enumerate(rows)
+    ]
+
+
+def _label(level: RegionLevel) -> str:
+    """A level's name in the current language (as models.level_names, without a query)."""
+    english = (get_language() or "").startswith("en")
+    return (level.name_en or level.name) if english else level.name
+
+
+def _area_depth(levels: list[RegionLevel]) -> int:
+    """models.area_depth() from rows already loaded."""
+    return next((lvl.depth for lvl in levels if lvl.is_area), 4)
+
+
+@require_GET
+@login_required
+def browser(request: HttpRequest) -> HttpResponse:
+    """The map and table of one level of the user's territory (default: the areas)."""
+    levels = list(RegionLevel.objects.all())
+    area = _area_depth(levels)
+    data = request.GET.copy()
+    data.setdefault("level", str(area))
+    form = BrowserForm(data, levels=[(lvl.depth, _label(lvl)) for lvl in levels])
+    status = 200
+    level, q = area, ""
+    if form.is_valid():
+        level = form.cleaned_data["level"] or area
+        q = form.cleaned_data["q"].strip()
+    else:
+        status = 400
+    regions = regions_visible_to(request.user).filter(depth=level)
+    if q:
+        regions = regions.filter(name__icontains=q)
+    regions = with_children_count(regions).select_related("parent").order_by("path")
+    page = Paginator(
+        regions.only("code", "name", "depth", "path", "population", "parent", "parent__name"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    legend = _legend(request.user)
+    level_name = next((_label(lvl) for lvl in levels if lvl.depth == level), str(level))
+    config = _map_config(
+        geojsonUrl=reverse("api:regions_geojson") + f"?level={level}",
+        colours={entry["code"]: entry["colour"] for entry in legend},
+        legend=legend,
+    )
+    return render(
+        request,
+        "territory/browser.html",
+        {
+            "form": form,
+            "level": level,
+            "level_name": level_name,
+            "q": q,
+            "page": page,
+            "legend": legend,
+            "map_config": config,
+            "has_scope": scope_paths(request.user) != [],
+            "can_import": is_office_admin(request.user),
+        },
+        status=status,
+    )
 
 
 @require_GET
 @login_required
 def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     region = get_visible_or_404(regions_visible_to, request.user, code=code)
-    return render(request, "territory/region_detail.html", {"region": region})
+    levels = list(RegionLevel.objects.all())
+    names = {lvl.depth: _label(lvl) for lvl in levels}
+    area = _area_depth(levels)
+    ancestors = [{"region": a, "visible": in_scope(request.user, a)} for a in region.ancestors()]
+    children = list(
+        with_children_count(Region.objects.filter(parent=region))
+        .order_by("path")
+        .only("code", "name", "depth", "path", "geometry", "population")
+    )
+    people = (
+        RoleAssignment.objects.filter(region=region)
+        .select_related("user")
+        .order_by("role", "user__username")
+    )
+    features = []
+    if region.geometry:
+        features.append(_feature(region, role="self"))
+    drawn = [_feature(child, role="child") for child in children if child.geometry]
+    if not drawn and children:
+        # Communities and cooperatives often have no polygon of their own: draw
+        # the areas under them instead, coloured by the child they lie in.
+        areas = (
+            Region.objects.subtree(region)
+            .filter(depth=area, geometry__isnull=False)
+            .exclude(pk=region.pk)
+            .order_by("path")
+            .only("code", "name", "depth", "path", "geometry")
+        )
+        drawn = [_feature(area, role="child", group_depth=region.depth + 1) for area in areas]
+    features += drawn
+    config = _map_config(
+        data={"type": "FeatureCollection", "features": features},
+        colours={child.code: PALETTE[i % len(PALETTE)] for i, child in enumerate(children)},
+        colourBy="group",
+    )
+    return render(
+        request,
+        "territory/region_detail.html",
+        {
+            "region": region,
+            "level_name": names.get(region.depth, str(region.depth)),
+            "child_level_name": names.get(region.depth + 1, str(region.depth + 1)),
+            "ancestors": ancestors,
+            "children": children,
+            "people": people,
+            "map_config": config,
+            "has_map": bool(features),
+        },
+    )
+
+
+def _feature(region: Region, *, role: str, group_depth: int | None = None) -> dict[str, Any]:
+    """A map feature; `group` is the code of its ancestor at `group_depth` (itself by default)."""
+    codes = path_codes(region.path)
+    group = codes[group_depth - 1] if group_depth and len(codes) >= group_depth else region.code
+    return {
+        "type": "Feature",
+        "geometry": region.geometry,
+        "properties": {
+            "code": region.code,
+            "name": region.name,
+            "level": region.depth,
+            "parent_code": parent_code_of(region.path),
+            "community": community_code_of(region.path),
+            "group": group,
+            "role": role,
+        },
+    }
+
+
+@require_GET
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """GeoJSON of the user's visible territory, or of one visible region's subtree (?root=)."""
+    regions = regions_visible_to(request.user)
+    name = "territory"
+    if root_code := request.GET.get("root"):
+        root = get_visible_or_404(regions_visible_to, request.user, code=root_code)
+        regions = regions.filter(path__startswith=root.path)
+        name = f"territory-{root.code}"
+    response = HttpResponse(
+        json.dumps(regions_geojson(regions), ensure_ascii=False),
+        content_type="application/geo+json; charset=utf-8",
+    )
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.geojson")
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def import_regions(request: HttpRequest) -> HttpResponse:
+    """Upload a GeoJSON or XLSX file of regions; all rows are written or none."""
+    require(is_office_admin(request.user))
+    if request.method == "GET":
+        return render(request, "territory/import.html", {"form": ImportForm()})
+    form = ImportForm(request.POST, request.FILES)
+    context: dict[str, Any] = {"form": form, "errors": [], "file_error": ""}
+    if not form.is_valid():
+        return render(request, "territory/import.html", context, status=400)
+    upload = form.cleaned_data["file"]
+    try:
+        result = import_file(upload.name, upload.read(), actor=request.user)
+    except ImportFileError as exc:
+        context["file_error"] = str(exc)
+        return render(request, "territory/import.html", context, status=400)
+    if not result.ok:
+        context["errors"] = result.errors
+        context["filename"] = upload.name
+        return render(request, "territory/import.html", context, status=400)
+    messages.success(
+        request,
+        _("Import finished: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.")
+        % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+    )
+    return redirect("territory:import")
+
+
+@require_GET
+@login_required
+def import_template(request: HttpRequest) -> HttpResponse:
+    require(is_office_admin(request.user))
+    response = HttpResponse(
+        xlsx_template(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = content_disposition_header(True, "territory-template.xlsx")
+    return response

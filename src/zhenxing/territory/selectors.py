@@ -1,0 +1,46 @@
+"""Reads of the territory that more than one page or app needs.
+
+Everything here works from the materialised path, so a subtree is one
+indexed prefix match and a parent's code needs no join.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count
+
+from zhenxing.territory.models import PATH_SEP, Region, RegionQuerySet
+
+# The depth of the communities (社区). The territory browser colours areas by
+# the community they belong to; the level *names* are configuration, but the
+# tree always puts the communities right under the subdistrict root.
+COMMUNITY_DEPTH = 2
+
+
+def path_codes(path: str) -> list[str]:
+    """["GC", "GC01", "GC01-01"] for "GC/GC01/GC01-01/"."""
+    return path.rstrip(PATH_SEP).split(PATH_SEP) if path else []
+
+
+def parent_code_of(path: str) -> str:
+    """The parent's code read off a path; "" for a root."""
+    codes = path_codes(path)
+    return codes[-2] if len(codes) > 1 else ""
+
+
+def community_code_of(path: str) -> str:
+    """The code of the community a region lies in (itself at or above that depth)."""
+    codes = path_codes(path)
+    return codes[min(len(codes), COMMUNITY_DEPTH) - 1] if codes else ""
+
+
+def subtree(region: Region, *, depth: int | None = None) -> RegionQuerySet:
+    """`region` and everything under it, optionally only one depth of it (one prefix query)."""
+    qs = Region.objects.subtree(region)
+    if depth is not None:
+        qs = qs.filter(depth=depth)
+    return qs
+
+
+def with_children_count(qs: RegionQuerySet) -> RegionQuerySet:
+    """Annotate `children_count` in the same query (no N+1 on list pages)."""
+    return qs.annotate(children_count=Count("children"))
