@@ -1,13 +1,50 @@
-"""The audit log in Django's admin: read-only, for superusers looking something up."""
+"""Django admin pieces shared by the apps, and the audit log, read-only.
+
+The admin is a back door around the services, so every save and delete made
+there is written to the audit log too, with the same before/after snapshot
+the services record: each app's ModelAdmin derives from `AuditedAdmin`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import Model
 from django.http import HttpRequest
 
+from zhenxing.core import audit
 from zhenxing.core.models import AuditEntry
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    def _action(self, obj: Model, verb: str) -> str:
+        return f"admin.{obj._meta.app_label}.{obj._meta.model_name}.{verb}"
+
+    def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
+        before = audit.snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else {}
+        super().save_model(request, obj, form, change)
+        audit.record(
+            actor=request.user,
+            action=self._action(obj, "change" if change else "add"),
+            obj=obj,
+            before=before,
+            after=audit.snapshot(obj),
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        audit.record(
+            actor=request.user,
+            action=self._action(obj, "delete"),
+            obj=obj,
+            before=audit.snapshot(obj),
+            after={},
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 @admin.register(AuditEntry)

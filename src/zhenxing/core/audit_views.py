@@ -8,14 +8,12 @@ the log holds personal data and an export takes it out of the system.
 from __future__ import annotations
 
 import datetime
-import io
 import json
 from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -23,21 +21,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from zhenxing.core import audit
+from zhenxing.core.listing import paginate, querystring_without_page
 from zhenxing.core.models import AuditEntry
+from zhenxing.core.xlsx import MAX_CELL_CHARS, xlsx_response
 from zhenxing.people.scopes import is_office_admin
 
-PAGE_SIZE = 50
 # An export is a file someone can read in Excel; past this many rows, narrow
 # the filters (Excel itself stops at 1,048,576).
 MAX_EXPORT_ROWS = 100_000
-# Excel refuses longer cell text.
-_MAX_CELL = 32_000
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_office_admin(user: Any) -> None:
@@ -148,19 +141,13 @@ def _entries(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AuditEntry
     return form, form.apply(entries)
 
 
-def _querystring_without_page(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
-
-
 @require_GET
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
     _require_office_admin(request.user)
     form, entries = _entries(request)
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    for entry in page.object_list:
+    listing = paginate(request, entries)
+    for entry in listing["page"].object_list:
         entry.change_lines = format_changes(entry.changes)
     actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
     return render(
@@ -168,9 +155,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         "audit/list.html",
         {
             "form": form,
-            "page": page,
+            **listing,
             "actions": list(actions),
-            "querystring": _querystring_without_page(request),
         },
     )
 
@@ -197,8 +183,6 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     """The filtered rows as XLSX, newest first, capped at MAX_EXPORT_ROWS."""
     _require_office_admin(request.user)
     form, entries = _entries(request)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Audit log")[:31])
     headers = [
         _("Time"),
         _("Actor"),
@@ -210,16 +194,9 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         _("Changes"),
         _("Client IP"),
     ]
-    bold = Font(bold=True)
-    header_cells = []
-    for text in headers:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    count = 0
+    rows = []
     for entry in entries[:MAX_EXPORT_ROWS].iterator(chunk_size=2000):
-        sheet.append(
+        rows.append(
             [
                 # Excel has no time zones: write the Shanghai wall-clock time.
                 timezone.localtime(entry.created_at).replace(tzinfo=None),
@@ -229,20 +206,16 @@ def audit_export(request: HttpRequest) -> HttpResponse:
                 entry.object_id,
                 entry.object_repr,
                 entry.summary,
-                json.dumps(entry.changes, ensure_ascii=False)[:_MAX_CELL],
+                json.dumps(entry.changes, ensure_ascii=False)[:MAX_CELL_CHARS],
                 entry.ip_address or "",
             ]
         )
-        count += 1
+    count = len(rows)
     audit.record(
         actor=request.user,
         action="audit.export",
-        summary=f"{count} rows; {_querystring_without_page(request)}"[:300],
+        summary=f"{count} rows; {querystring_without_page(request)}"[:300],
         changes={"rows": count, "filters": request.GET.dict()},
     )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.xlsx"'
-    return response
+    return xlsx_response(f"audit-log-{stamp}.xlsx", headers, rows, title=_("Audit log"))

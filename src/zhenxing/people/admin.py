@@ -1,8 +1,6 @@
 """Django admin for the people app's reference data.
 
-The admin is a back door around the services, so every save and delete made
-here is written to the audit log too, with the same before/after snapshot the
-services record.
+Every save and delete made here is audited (`core.admin.AuditedAdmin`).
 """
 
 from __future__ import annotations
@@ -11,11 +9,10 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from zhenxing.core import audit
+from zhenxing.core.admin import AuditedAdmin
 from zhenxing.people.models import (
     Department,
     PartyMember,
@@ -25,36 +22,6 @@ from zhenxing.people.models import (
     WorkTeam,
 )
 from zhenxing.territory.models import PATH_SEP
-
-
-class AuditedAdmin(admin.ModelAdmin):
-    def _action(self, obj: Model, verb: str) -> str:
-        return f"admin.{obj._meta.app_label}.{obj._meta.model_name}.{verb}"
-
-    def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
-        before = audit.snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else {}
-        super().save_model(request, obj, form, change)
-        audit.record(
-            actor=request.user,
-            action=self._action(obj, "change" if change else "add"),
-            obj=obj,
-            before=before,
-            after=audit.snapshot(obj),
-        )
-
-    def delete_model(self, request: HttpRequest, obj: Model) -> None:
-        audit.record(
-            actor=request.user,
-            action=self._action(obj, "delete"),
-            obj=obj,
-            before=audit.snapshot(obj),
-            after={},
-        )
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        for obj in queryset:
-            self.delete_model(request, obj)
 
 
 @admin.register(User)

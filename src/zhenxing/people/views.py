@@ -7,15 +7,12 @@ see a thing but not change it gets 403.
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,14 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from zhenxing.core import audit
+from zhenxing.core.listing import paginate, querystring_without_page
 from zhenxing.core.models import AuditEntry
 from zhenxing.core.permissions import require
 from zhenxing.core.privacy import mask_mobile
+from zhenxing.core.xlsx import xlsx_download, xlsx_response
 from zhenxing.people import imports
 from zhenxing.people.forms import (
     DepartmentForm,
@@ -65,38 +61,6 @@ from zhenxing.people.services import (
     user_create,
 )
 
-PAGE_SIZE = 50
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _querystring_without_page(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
-
-
-def xlsx_response(
-    filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> HttpResponse:
-    """A one-sheet workbook as a download; `filename` stays ASCII for every browser."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet()
-    bold = Font(bold=True)
-    header_cells = []
-    for text in headers:
-        cell = WriteOnlyCell(sheet, value=str(text))
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 # --- party members ------------------------------------------------------------
 
 
@@ -114,14 +78,13 @@ def _filtered_members(request: HttpRequest) -> tuple[MemberFilterForm, Any]:
 @login_required
 def member_list(request: HttpRequest) -> HttpResponse:
     form, members = _filtered_members(request)
-    page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+    listing = paginate(request, members)
     return render(
         request,
         "people/member_list.html",
         {
             "form": form,
-            "page": page,
-            "querystring": _querystring_without_page(request),
+            **listing,
             "may_manage": may_manage_members(request.user),
         },
     )
@@ -154,7 +117,7 @@ def member_export(request: HttpRequest) -> HttpResponse:
     audit.record(
         actor=request.user,
         action="people.party_member.export",
-        summary=f"{len(rows)} rows; {_querystring_without_page(request)}"[:300],
+        summary=f"{len(rows)} rows; {querystring_without_page(request)}"[:300],
         changes={"rows": len(rows), "filters": request.GET.dict(), "full_mobiles": full},
     )
     headers = [
@@ -264,9 +227,7 @@ def member_import(request: HttpRequest) -> HttpResponse:
 @login_required
 def member_import_template(request: HttpRequest) -> HttpResponse:
     require(may_manage_members(request.user))
-    response = HttpResponse(imports.template_workbook(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="party-members-template.xlsx"'
-    return response
+    return xlsx_download(imports.template_workbook(), "party-members-template.xlsx")
 
 
 # --- organisations, teams, departments ----------------------------------------
@@ -303,11 +264,11 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 def team_list(request: HttpRequest) -> HttpResponse:
     teams = work_teams_visible_to(request.user).select_related("region", "leader")
     teams = teams.order_by("region__path", "name")
-    page = Paginator(teams, PAGE_SIZE).get_page(request.GET.get("page"))
+    listing = paginate(request, teams)
     return render(
         request,
         "people/team_list.html",
-        {"page": page, "querystring": _querystring_without_page(request)},
+        listing,
     )
 
 
@@ -362,16 +323,15 @@ def user_list(request: HttpRequest) -> HttpResponse:
             ),
         )
     ).order_by("username")
-    page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
+    listing = paginate(request, users)
     return render(
         request,
         "people/user_list.html",
         {
-            "page": page,
+            **listing,
             "q": q,
             "role": role,
             "roles": Role.choices,
-            "querystring": _querystring_without_page(request),
             "can_manage": can_manage_roles(request.user),
         },
     )

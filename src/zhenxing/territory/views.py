@@ -6,7 +6,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +15,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from zhenxing.core.listing import paginate
 from zhenxing.core.permissions import get_visible_or_404, require
+from zhenxing.core.xlsx import xlsx_download
 from zhenxing.people.models import RoleAssignment
 from zhenxing.people.scopes import in_scope, is_office_admin, regions_visible_to, scope_paths
 from zhenxing.territory.forms import BrowserForm, ImportForm
@@ -50,7 +51,6 @@ PALETTE = [
     "#AA4499",
 ]
 FALLBACK_COLOUR = "#BBBBBB"
-PAGE_SIZE = 50
 # Placeholder the map script swaps for a region's code to build its link.
 _CODE_SLOT = "__code__"
 
@@ -120,10 +120,10 @@ def browser(request: HttpRequest) -> HttpResponse:
     if q:
         regions = regions.filter(name__icontains=q)
     regions = with_children_count(regions).select_related("parent").order_by("path")
-    page = Paginator(
+    listing = paginate(
+        request,
         regions.only("code", "name", "depth", "path", "population", "parent", "parent__name"),
-        PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+    )
     legend = _legend(request.user)
     level_name = next((_label(lvl) for lvl in levels if lvl.depth == level), str(level))
     config = _map_config(
@@ -139,7 +139,7 @@ def browser(request: HttpRequest) -> HttpResponse:
             "level": level,
             "level_name": level_name,
             "q": q,
-            "page": page,
+            **listing,
             "legend": legend,
             "map_config": config,
             "has_scope": scope_paths(request.user) != [],
@@ -274,9 +274,4 @@ def import_regions(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
     require(is_office_admin(request.user))
-    response = HttpResponse(
-        xlsx_template(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = content_disposition_header(True, "territory-template.xlsx")
-    return response
+    return xlsx_download(xlsx_template(), "territory-template.xlsx")
