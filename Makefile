@@ -45,7 +45,8 @@ lock: install
 	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11
 
 messages: install
-	cd src/zhenxing && ../../$(BIN)/zhenxing makemessages -l zh_Hans --no-location --no-obsolete -i "*/tests/*" && ../../$(BIN)/zhenxing compilemessages -l zh_Hans
+	cd src/zhenxing && ../../$(BIN)/zhenxing makemessages -l zh_Hans --no-location --no-obsolete -i "*/tests/*" -i "demo/*"
+	cd src/zhenxing && ../../$(BIN)/zhenxing compilemessages -l zh_Hans
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
