@@ -2,13 +2,17 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from zhenxing.people.models import Role
+from zhenxing.people.permissions import party_members_visible_to, work_teams_visible_to
 from zhenxing.people.scopes import regions_visible_to, roles_of
+from zhenxing.territory.models import level_names
 
 
 @require_GET
@@ -28,12 +32,28 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The workbench: who I am, which part of the territory is mine, where to go next."""
-    role_labels = [Role(r).label for r in sorted(roles_of(request.user))]
-    top_regions = list(
-        regions_visible_to(request.user).order_by("depth", "path").only("code", "name", "depth")[:1]
-    )
+    user = request.user
+    role_labels = [Role(r).label for r in sorted(roles_of(user))]
+    regions = regions_visible_to(user)
+    scope_roots = list(regions.order_by("depth", "path").only("code", "name", "depth")[:1])
+    names = level_names()
+    # The figures of the user's own territory, one grouped query per kind.
+    figures = [
+        {"label": names.get(row["depth"], row["depth"]), "value": row["n"]}
+        for row in regions.values("depth").annotate(n=Count("id")).order_by("depth")
+        if row["depth"] > 1
+    ]
+    if figures:
+        figures.append(
+            {"label": _("Party members"), "value": party_members_visible_to(user).count()}
+        )
+        figures.append({"label": _("Work teams"), "value": work_teams_visible_to(user).count()})
     return render(
         request,
         "core/home.html",
-        {"role_labels": role_labels, "scope_root": top_regions[0] if top_regions else None},
+        {
+            "role_labels": role_labels,
+            "scope_root": scope_roots[0] if scope_roots else None,
+            "figures": figures,
+        },
     )

@@ -59,3 +59,18 @@ def test_a_user_without_a_role_is_told_what_to_do(client_for, world):
 
 def test_home_refuses_post(client_for, world):
     assert client_for(world.admin).post(reverse("core:home")).status_code == 405
+
+
+def test_the_workbench_counts_only_the_users_own_territory(client_for, world):
+    admin = client_for(world.admin).get(reverse("core:home")).context["figures"]
+    assert [(str(f["label"]), f["value"]) for f in admin][:3] == [
+        ("社区", 2),
+        ("经济社", 2),
+        ("片区", 3),
+    ]
+    secretary = client_for(world.secretary_a).get(reverse("core:home")).context["figures"]
+    assert [(str(f["label"]), f["value"]) for f in secretary][:3] == [
+        ("社区", 1),
+        ("经济社", 1),
+        ("片区", 2),
+    ]
