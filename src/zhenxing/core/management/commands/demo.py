@@ -5,11 +5,18 @@ import signal
 import subprocess
 import sys
 import time
+import unicodedata
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from zhenxing.core.management.commands.serve import gunicorn_argv
+
+
+def pad_to_width(text: str, width: int) -> str:
+    """Left-align in a terminal, where a Chinese character takes two columns."""
+    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - columns)
 
 
 class Command(BaseCommand):
@@ -33,7 +40,9 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password: {password}):")
         for account in summary.accounts:
-            self.stdout.write(f"  {account.username:<16} {account.role:<28} {account.scope}")
+            self.stdout.write(
+                f"  {account.username:<12} {pad_to_width(account.role, 16)} {account.scope}"
+            )
         if no_serve:
             return
         self._serve(host=host, port=port)
