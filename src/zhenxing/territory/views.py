@@ -17,10 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from zhenxing.core.listing import paginate
 from zhenxing.core.permissions import get_visible_or_404, require
-from zhenxing.core.xlsx import xlsx_download
+from zhenxing.core.xlsx import xlsx_download, xlsx_response
 from zhenxing.people.models import RoleAssignment
 from zhenxing.people.scopes import in_scope, is_office_admin, regions_visible_to, scope_paths
 from zhenxing.territory.forms import BrowserForm, ImportForm
+from zhenxing.territory.imports import COLUMNS as IMPORT_COLUMNS
 from zhenxing.territory.imports import (
     ImportFileError,
     import_file,
@@ -100,26 +101,30 @@ def _area_depth(levels: list[RegionLevel]) -> int:
     return next((lvl.depth for lvl in levels if lvl.is_area), 4)
 
 
-@require_GET
-@login_required
-def browser(request: HttpRequest) -> HttpResponse:
-    """The map and table of one level of the user's territory (default: the areas)."""
+def _browser_rows(request: HttpRequest) -> tuple[Any, list[RegionLevel], int, int, str, Any]:
+    """The browser's filters applied to the user's territory; shared with the XLSX export."""
     levels = list(RegionLevel.objects.all())
     area = _area_depth(levels)
     data = request.GET.copy()
     data.setdefault("level", str(area))
     form = BrowserForm(data, levels=[(lvl.depth, _label(lvl)) for lvl in levels])
-    status = 200
     level, q = area, ""
     if form.is_valid():
         level = form.cleaned_data["level"] or area
         q = form.cleaned_data["q"].strip()
-    else:
-        status = 400
     regions = regions_visible_to(request.user).filter(depth=level)
     if q:
         regions = regions.filter(name__icontains=q)
     regions = with_children_count(regions).select_related("parent").order_by("path")
+    return form, levels, level, area, q, regions
+
+
+@require_GET
+@login_required
+def browser(request: HttpRequest) -> HttpResponse:
+    """The map and table of one level of the user's territory (default: the areas)."""
+    form, levels, level, area, q, regions = _browser_rows(request)
+    status = 200 if form.is_valid() else 400
     listing = paginate(
         request,
         regions.only("code", "name", "depth", "path", "population", "parent", "parent__name"),
@@ -239,6 +244,29 @@ def export(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = content_disposition_header(True, f"{name}.geojson")
     return response
+
+
+@require_GET
+@login_required
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    """The browser's table as XLSX, in the import's columns so it can be edited and re-imported."""
+    form, levels, level, _area, _q, regions = _browser_rows(request)
+    if not form.is_valid():
+        return HttpResponse(_("Choose a level from the list."), status=400)
+    rows = (
+        [
+            region.code,
+            region.name,
+            parent_code_of(region.path),
+            region.depth,
+            region.population,
+            region.households,
+            region.children_count,
+        ]
+        for region in regions.iterator(chunk_size=2000)
+    )
+    headers = [*(zh for _f, zh, _r in IMPORT_COLUMNS), "下级区域数"]
+    return xlsx_response(f"territory-level-{level}.xlsx", headers, rows, title="regions")
 
 
 @require_http_methods(["GET", "POST"])

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from zhenxing.core.models import AuditEntry
 from zhenxing.core.navigation import menu_for
 from zhenxing.people.models import RoleAssignment
+from zhenxing.territory.imports import import_file
 from zhenxing.territory.models import PATH_SEP, Region
 from zhenxing.territory.services import region_create
 from zhenxing.territory.tests.conftest import square
@@ -370,3 +371,24 @@ def test_navigation_entries(world):
     assert IMPORT not in _labels(world.secretary_a)
     assert BROWSER not in _labels(world.nobody)
     assert IMPORT not in _labels(world.nobody)
+
+
+def test_the_excel_export_lists_the_visible_regions_of_a_level_and_reimports(world, client_for):
+    response = client_for(world.secretary_a).get(reverse("territory:export_xlsx"), {"level": 4})
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("编码", "名称", "上级编码")
+    # Only 社区甲's two areas: 社区乙's area is outside the secretary's scope.
+    assert [row[0] for row in rows[1:]] == ["GC01-01-A", "GC01-01-B"]
+    assert rows[1][2:4] == ("GC01-01", 4)
+    # The file is in the import's own columns: importing it back changes nothing.
+    result = import_file("regions.xlsx", response.content, actor=world.admin)
+    assert (result.ok, result.created, result.updated) == (True, 0, 0)
+
+
+def test_the_excel_export_refuses_a_level_that_does_not_exist(world, client_for, client):
+    response = client_for(world.admin).get(reverse("territory:export_xlsx"), {"level": 99})
+    assert response.status_code == 400
+    client.logout()
+    assert client.get(reverse("territory:export_xlsx")).status_code == 302
+    assert client_for(world.admin).post(reverse("territory:export_xlsx")).status_code == 405
