@@ -112,8 +112,8 @@ def test_newest_first_with_shanghai_times_and_compact_changes(office_client, log
     response = client.get(reverse("audit:list"))
     assert _ids(response) == [log["failed"].pk, log["login"].pk, log["rename"].pk]
     body = response.content.decode()
-    assert "2026-03-01 23:30:00" in body  # 15:30 UTC shown in Asia/Shanghai
-    assert "2026-03-02 00:30:00" in body
+    assert "2026年3月1日 23:30:00" in body  # 15:30 UTC shown in Asia/Shanghai, Chinese style
+    assert "2026年3月2日 00:30:00" in body
     assert "name: 城管 → 城管办" in body
     assert "10.0.0.1" in body
 
