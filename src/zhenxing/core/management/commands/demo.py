@@ -19,6 +19,10 @@ def pad_to_width(text: str, width: int) -> str:
     return text + " " * max(0, width - columns)
 
 
+def _raise_keyboard_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "Migrate, load the Guicheng demo (idempotent), print the demo accounts and serve."
 
@@ -54,6 +58,8 @@ class Command(BaseCommand):
         env.setdefault("DEBUG", "1")
         env.setdefault("SESSION_COOKIE_SECURE", "0")
         env.setdefault("CSRF_COOKIE_SECURE", "0")
+        # `kill` (SIGTERM) must stop the demo as cleanly as Ctrl+C, children included.
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
         worker = subprocess.Popen([sys.executable, "-m", "zhenxing", "worker"], env=env)
         web = subprocess.Popen(gunicorn_argv(host=host, port=port, workers=2), env=env)
         self.stdout.write(

@@ -30,7 +30,13 @@ class Command(BaseCommand):
             ).start()
         try:
             call_command(
-                "db_worker", interval=interval, no_startup_delay=True, max_tasks=max_tasks or None
+                "db_worker",
+                interval=interval,
+                no_startup_delay=True,
+                max_tasks=max_tasks or None,
+                # The autoreloader forks a child that outlives a stopped parent,
+                # and the scheduler thread would run in both.
+                reload=False,
             )
         finally:
             stop.set()
