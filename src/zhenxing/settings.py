@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # serves the API docs page from its own static files, not a CDN
     "django_htmx",
     "template_partials",
     "django_tasks",
