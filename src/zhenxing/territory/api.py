@@ -17,7 +17,7 @@ from zhenxing.core.permissions import get_visible_or_404
 from zhenxing.people.scopes import in_scope, regions_visible_to
 from zhenxing.territory.lookup import find_area
 from zhenxing.territory.models import Region, area_depth, level_names
-from zhenxing.territory.selectors import community_code_of, parent_code_of
+from zhenxing.territory.selectors import community_code_of, cooperative_code_of, parent_code_of
 
 router = Router()
 
@@ -58,6 +58,7 @@ class FeatureProperties(Schema):
     parent_code: str
     population: int | None
     community: str = Field(description="Code of the community (社区) the region lies in.")
+    cooperative: str = Field(description="Code of the cooperative (经济社) the region lies in.")
 
 
 class Feature(Schema):
@@ -168,6 +169,7 @@ def regions_geojson(
                 "parent_code": parent_code_of(path),
                 "population": population,
                 "community": community_code_of(path),
+                "cooperative": cooperative_code_of(path),
             },
         }
         for code, name, depth, path, population, geometry in qs.order_by("path").values_list(

@@ -27,10 +27,20 @@ def parent_code_of(path: str) -> str:
     return codes[-2] if len(codes) > 1 else ""
 
 
+def ancestor_code_at(path: str, depth: int) -> str:
+    """The code of the region at `depth` on this path (the region itself if it is shallower)."""
+    codes = path_codes(path)
+    return codes[min(len(codes), depth) - 1] if codes else ""
+
+
 def community_code_of(path: str) -> str:
     """The code of the community a region lies in (itself at or above that depth)."""
-    codes = path_codes(path)
-    return codes[min(len(codes), COMMUNITY_DEPTH) - 1] if codes else ""
+    return ancestor_code_at(path, COMMUNITY_DEPTH)
+
+
+def cooperative_code_of(path: str) -> str:
+    """The code of the cooperative a region lies in (itself at or above that depth)."""
+    return ancestor_code_at(path, COMMUNITY_DEPTH + 1)
 
 
 def subtree(region: Region, *, depth: int | None = None) -> RegionQuerySet:

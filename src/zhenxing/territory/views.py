@@ -90,6 +90,20 @@ def _legend(user: Any) -> list[dict[str, str]]:
     ]
 
 
+def _cooperative_legend(user: Any, community_code: str) -> list[dict[str, str]]:
+    """The cooperatives of one community within the user's scope, each with its colour."""
+    rows = (
+        regions_visible_to(user)
+        .filter(depth=COMMUNITY_DEPTH + 1, parent__code=community_code)
+        .order_by("path")
+        .values_list("code", "name")
+    )
+    return [
+        {"code": code, "name": name, "colour": PALETTE[i % len(PALETTE)]}
+        for i, (code, name) in enumerate(rows)
+    ]
+
+
 def _label(level: RegionLevel) -> str:
     """A level's name in the current language (as models.level_names, without a query)."""
     english = (get_language() or "").startswith("en")
@@ -130,10 +144,17 @@ def browser(request: HttpRequest) -> HttpResponse:
         regions.only("code", "name", "depth", "path", "population", "parent", "parent__name"),
     )
     legend = _legend(request.user)
+    colour_by, legend_title = "community", _("Communities")
+    if len(legend) == 1 and level > COMMUNITY_DEPTH + 1:
+        # One community in scope: its areas all share one colour by community,
+        # so tell them apart by cooperative instead.
+        legend = _cooperative_legend(request.user, legend[0]["code"])
+        colour_by, legend_title = "cooperative", _("Cooperatives")
     level_name = next((_label(lvl) for lvl in levels if lvl.depth == level), str(level))
     config = _map_config(
         geojsonUrl=reverse("api:regions_geojson") + f"?level={level}",
         colours={entry["code"]: entry["colour"] for entry in legend},
+        colourBy=colour_by,
         legend=legend,
     )
     return render(
@@ -146,6 +167,7 @@ def browser(request: HttpRequest) -> HttpResponse:
             "q": q,
             **listing,
             "legend": legend,
+            "legend_title": legend_title,
             "map_config": config,
             "has_scope": scope_paths(request.user) != [],
             "can_import": is_office_admin(request.user),

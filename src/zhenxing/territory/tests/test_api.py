@@ -130,6 +130,7 @@ def test_geojson_defaults_to_the_areas_in_scope(world, client_for):
         "parent_code": "GC01-01",
         "population": None,
         "community": "GC01",
+        "cooperative": "GC01-01",
     }
     assert body["features"][0]["geometry"] == square(113.10, 23.00)
 

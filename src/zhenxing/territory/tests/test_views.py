@@ -75,14 +75,29 @@ def test_the_browser_is_scoped(world, client_for):
     response = client_for(world.outsider).get(BROWSER)
     assert [r.code for r in response.context["page"].object_list] == ["GC02-01-A"]
     config = map_config(response, "territory-map-config")
-    assert [e["code"] for e in config["legend"]] == ["GC02"]
+    # One community in scope: its areas are told apart by cooperative.
+    assert (config["colourBy"], [e["code"] for e in config["legend"]]) == (
+        "cooperative",
+        ["GC02-01"],
+    )
     assert "社区甲" not in response.content.decode()
 
 
 def test_the_browser_legend_names_the_community_of_a_narrower_scope(world, client_for):
     RoleAssignment.objects.create(user=world.nobody, role="inspector", region=world.coop_a)
-    config = map_config(client_for(world.nobody).get(BROWSER), "territory-map-config")
-    assert [e["code"] for e in config["legend"]] == ["GC01"]
+    client = client_for(world.nobody)
+    config = map_config(client.get(BROWSER, {"level": 2}), "territory-map-config")
+    assert (config["colourBy"], [e["code"] for e in config["legend"]]) == ("community", ["GC01"])
+    config = map_config(client.get(BROWSER), "territory-map-config")
+    assert [e["code"] for e in config["legend"]] == ["GC01-01"]
+
+
+def test_the_browser_colours_areas_by_community_when_several_are_in_scope(world, client_for):
+    config = map_config(client_for(world.admin).get(BROWSER), "territory-map-config")
+    assert (config["colourBy"], [e["code"] for e in config["legend"]]) == (
+        "community",
+        ["GC01", "GC02"],
+    )
 
 
 def test_the_browser_refuses_an_unknown_level(world, client_for):
