@@ -37,8 +37,19 @@ def has_role(user: Any, *roles: str) -> bool:
     return bool(roles_of(user) & set(roles))
 
 
+def minimal_paths(paths: Any) -> list[str]:
+    """Drop paths already covered by a shorter one, so that prefix queries stay small."""
+    ordered = sorted(set(paths))
+    return [p for p in ordered if not any(p != q and p.startswith(q) for q in ordered)]
+
+
 def scope_paths(user: Any) -> list[str] | None:
-    """Territory paths the user's scope covers; None means unrestricted; [] means nothing."""
+    """Territory paths the user may READ; None means unrestricted; [] means nothing.
+
+    Department staff read the whole territory (escalated problems come from
+    anywhere). Reading is all this grants: what a user may change is decided
+    by `office_admin_paths` and each app's `can_<verb>`, never by this.
+    """
     if not getattr(user, "is_authenticated", False):
         return []
     if user.is_superuser:
@@ -46,9 +57,7 @@ def scope_paths(user: Any) -> list[str] | None:
     assignments = _assignments(user)
     if any(a.role in DEPARTMENT_ROLES for a in assignments):
         return ALL
-    paths = sorted({a.region.path for a in assignments if a.region_id})
-    # Drop paths already covered by a shorter one so the query stays small.
-    return [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+    return minimal_paths(a.region.path for a in assignments if a.region_id)
 
 
 def role_regions(user: Any, *roles: str) -> list[Region]:
@@ -68,11 +77,48 @@ def regions_visible_to(user: Any) -> RegionQuerySet:
 
 
 def is_office_admin(user: Any) -> bool:
+    """Holds the office-admin role somewhere (or is a superuser): may open the admin pages.
+
+    What such a user may change is limited to `office_admin_paths`.
+    """
     return getattr(user, "is_authenticated", False) and (
         user.is_superuser or has_role(user, Role.OFFICE_ADMIN)
     )
 
 
+def office_admin_paths(user: Any) -> list[str] | None:
+    """Territory paths the user ADMINISTERS; None means all (superuser), [] means none.
+
+    Only the office-admin role counts: a department or secretary role held
+    beside it never widens what an admin may change.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return []
+    if user.is_superuser:
+        return ALL
+    return minimal_paths(r.path for r in role_regions(user, Role.OFFICE_ADMIN))
+
+
+def administers(user: Any, region: Region) -> bool:
+    paths = office_admin_paths(user)
+    return paths is ALL or any(region.path.startswith(p) for p in paths)
+
+
+def administers_whole_territory(user: Any) -> bool:
+    """Superuser, or office admin on every root of the territory tree.
+
+    Things that are not tied to one place (the audit log, departments, roles
+    held on departments) belong to such admins only.
+    """
+    paths = office_admin_paths(user)
+    if paths is ALL:
+        return True
+    if not paths:
+        return False
+    roots = Region.objects.filter(depth=1).values_list("path", flat=True)
+    return all(root in paths for root in roots)
+
+
 def can_manage_region(user: Any, region: Region) -> bool:
-    """Edit the territory (names, geometry, imports): office admins within their scope."""
-    return is_office_admin(user) and in_scope(user, region)
+    """Edit the territory (names, geometry, imports): office admins within what they administer."""
+    return administers(user, region)
