@@ -17,9 +17,6 @@ from types import SimpleNamespace
 
 import pytest
 
-# Browser tests run a live server in a thread beside the test's database work.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 PASSWORD = "correct-horse-battery-9"
 
 
@@ -120,10 +117,17 @@ def chromium():
 
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (browser tests need it)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    # Playwright's sync API keeps an event loop running in this thread, which
+    # Django's ORM takes for async code; the tests' own database work is
+    # synchronous, so the check is lifted while the browser is open, and only then.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture

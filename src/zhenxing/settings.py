@@ -6,9 +6,11 @@ var/, a secret key generated once into var/, DEBUG off.
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 import sysconfig
+import time
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -31,12 +33,21 @@ def _secret_key() -> str:
     # With no configuration at all we still refuse a well-known key: one is
     # generated on first start and kept under var/ so sessions survive restarts.
     key_file = VAR_DIR / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        # Created exclusively and private from the first byte: processes that
+        # start together must end up with the one key, never see it world-readable.
+        fd = os.open(key_file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        for _attempt in range(50):
+            key = key_file.read_text().strip()
+            if key:
+                return key
+            time.sleep(0.1)  # the creating process has not written it yet
+        raise SettingError(f"{key_file} is empty; delete it or set SECRET_KEY") from None
     key = secrets.token_urlsafe(64)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
     return key
 
 
@@ -157,6 +168,9 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Audit rows record the client IP; behind a reverse proxy on the same host
+# that overwrites X-Real-IP, set TRUST_X_REAL_IP=1 to record the real client.
+TRUST_X_REAL_IP = env_bool("TRUST_X_REAL_IP", False)
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

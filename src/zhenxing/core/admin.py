@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Model
 from django.http import HttpRequest
 
@@ -43,8 +44,10 @@ class AuditedAdmin(admin.ModelAdmin):
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        for obj in queryset:
-            self.delete_model(request, obj)
+        # All or nothing, like the admin's own bulk delete, with one audit row each.
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
 
 
 @admin.register(AuditEntry)

@@ -10,6 +10,8 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from zhenxing.core import checks, signals  # noqa: F401  (registers handlers)
         from zhenxing.core.navigation import NavItem, register
-        from zhenxing.people.scopes import is_office_admin
+        from zhenxing.people.scopes import administers_whole_territory
 
-        register(NavItem("system", _("Audit log"), "audit:list", is_office_admin, order=90))
+        register(
+            NavItem("system", _("Audit log"), "audit:list", administers_whole_territory, order=90)
+        )

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 
 from zhenxing.core.navigation import menu_for
@@ -12,11 +11,10 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_menu": [], "user_unit": ""}
-    from zhenxing.people.scopes import _assignments
+    from zhenxing.people.scopes import assignments_of
 
-    units = sorted({str(a.region or a.department) for a in _assignments(user)})
+    units = sorted({str(a.region or a.department) for a in assignments_of(user)})
     return {
         "nav_menu": menu_for(user, request.path),
         "user_unit": "、".join(units[:2]) + ("…" if len(units) > 2 else ""),
-        "tile_url": settings.ZHENXING_TILE_URL,
     }

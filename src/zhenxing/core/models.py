@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,9 +43,8 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:
-        return (
-            f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
-        )
+        when = timezone.localtime(self.created_at) if self.created_at else None
+        return f"{when:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
 
 
 class PeriodicRun(models.Model):

@@ -51,12 +51,14 @@ def enqueue_due(now: datetime.datetime | None = None) -> list[str]:
     enqueued = []
     for job in jobs():
         slot = slot_start(now, job.every)
+        if PeriodicRun.objects.filter(name=job.name, slot=slot).exists():
+            continue  # the usual case: this slot was claimed on an earlier tick
         try:
             with transaction.atomic():
                 PeriodicRun.objects.create(name=job.name, slot=slot)
                 job.task.enqueue()
         except IntegrityError:
-            continue  # another worker claimed this slot
+            continue  # another worker claimed this slot a moment ago
         enqueued.append(job.name)
     return enqueued
 

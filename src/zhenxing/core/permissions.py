@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
+from django.db import DataError
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -18,9 +19,12 @@ M = TypeVar("M", bound=Model)
 
 
 def get_visible_or_404(visible: Callable[[Any], QuerySet[M]], user: Any, **lookup: Any) -> M:
+    queryset = visible(user)
     try:
-        return visible(user).get(**lookup)
-    except (visible(user).model.DoesNotExist, ValueError, TypeError):
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError, DataError):
+        # A malformed identifier (a NUL byte, an out-of-range number) names
+        # nothing: the answer is the same 404 as for a thing out of scope.
         raise Http404 from None
 
 

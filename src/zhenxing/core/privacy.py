@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+# An 11-digit mainland mobile number standing on its own inside a text.
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+
 
 def mask_mobile(mobile: str | None) -> str:
     """138****8000 for 13800138000; empty for nothing."""
@@ -21,3 +26,8 @@ def mask_name(name: str | None) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_mobiles_in(text: str) -> str:
+    """Mask every mobile number inside a free text (an audit summary, a failed login name)."""
+    return _MOBILE_IN_TEXT.sub(r"\1****\3", text) if text else text

@@ -10,12 +10,29 @@ from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Excel refuses longer cell text and longer sheet titles.
 MAX_CELL_CHARS = 32_000
 MAX_SHEET_TITLE = 31
+
+
+# A cell text starting with one of these is run as a formula by Excel and WPS
+# ("formula injection"): a resident's report or a typed login name must never
+# become a live =HYPERLINK(...) in an official's spreadsheet.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell_value(value: Any) -> Any:
+    """A value that Excel shows as typed: control characters dropped, no formulas."""
+    if not isinstance(value, str):
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_CHARS]
+    if text.startswith(_FORMULA_STARTS):
+        text = "'" + text
+    return text
 
 
 def workbook_bytes(
@@ -27,12 +44,12 @@ def workbook_bytes(
     bold = Font(bold=True)
     header_cells = []
     for text in headers:
-        cell = WriteOnlyCell(sheet, value=str(text))
+        cell = WriteOnlyCell(sheet, value=safe_cell_value(str(text)))
         cell.font = bold
         header_cells.append(cell)
     sheet.append(header_cells)
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([safe_cell_value(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -17,6 +17,7 @@ from django.core.management.base import OutputWrapper
 from django.db import transaction
 
 from zhenxing.core import audit
+from zhenxing.core.models import AuditEntry
 from zhenxing.demo import data
 from zhenxing.demo.generator import CopyPlan, plan_copy
 from zhenxing.demo.persist import write_members, write_orgs, write_regions, write_teams
@@ -155,10 +156,34 @@ def _ensure_departments() -> int:
     return len(missing)
 
 
+class DemoRefused(Exception):
+    """The database holds real accounts under the demo's usernames."""
+
+
+def _demo_created_usernames() -> set[str]:
+    """Usernames that an earlier demo load created (its audit rows say so)."""
+    created: set[str] = set()
+    for changes in AuditEntry.objects.filter(action="demo.load").values_list("changes", flat=True):
+        if isinstance(changes, dict):
+            created.update(changes.get("users_created") or [])
+    return created
+
+
 def _ensure_accounts(plan: CopyPlan, password: str) -> tuple[list[DemoAccount], dict[str, Any]]:
-    """Create the demo logins and their roles; reset their password if it differs."""
+    """Create the demo logins and their roles; reset their password if it differs.
+
+    Only accounts the demo itself created are ever reset or promoted: an
+    existing `admin` that someone made by hand is refused, never taken over.
+    """
     names = [spec.username for spec in ACCOUNTS]
     users = {u.username: u for u in User.objects.filter(username__in=names)}
+    foreign = sorted(set(users) - _demo_created_usernames())
+    if foreign:
+        raise DemoRefused(
+            "these accounts exist but were not created by the demo, so the demo will not "
+            f"change their passwords or roles: {', '.join(foreign)}. Load the demo into a "
+            "fresh database (set ZHENXING_VAR_DIR or DATABASE_URL)."
+        )
     hashed: str | None = None
 
     def new_hash() -> str:

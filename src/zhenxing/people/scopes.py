@@ -29,6 +29,11 @@ def _assignments(user: Any) -> list[RoleAssignment]:
     return cached
 
 
+def assignments_of(user: Any) -> list[RoleAssignment]:
+    """The user's role assignments with their regions and departments (cached per request)."""
+    return _assignments(user)
+
+
 def roles_of(user: Any) -> set[str]:
     return {a.role for a in _assignments(user)}
 

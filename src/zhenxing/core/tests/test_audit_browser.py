@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from zhenxing.core import audit
 from zhenxing.core.audit_views import format_changes
 from zhenxing.core.models import AuditEntry
-from zhenxing.people.models import Department, User
+from zhenxing.people.models import Department, Role, RoleAssignment, User
 
 UTC = datetime.UTC
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -80,6 +80,33 @@ def test_only_office_admins_see_the_audit_log(client_for, world, log):
         assert client.get(reverse("audit:export")).status_code == 404
         assert client.get(reverse("audit:detail", args=[log["rename"].pk])).status_code == 404
     assert not AuditEntry.objects.filter(action="audit.export").exists()
+
+
+@pytest.mark.django_db
+def test_an_admin_of_one_community_does_not_see_the_whole_log(client_for, world, log):
+    RoleAssignment.objects.create(user=world.nobody, role=Role.OFFICE_ADMIN, region=world.a)
+    client = client_for(world.nobody)
+    assert client.get(reverse("audit:list")).status_code == 404
+    assert client.get(reverse("audit:export")).status_code == 404
+
+
+@pytest.mark.django_db
+def test_dates_outside_the_calendar_are_refused_not_crashed_on(office_client, log):
+    for params in ({"date_to": "9999-12-31"}, {"date_from": "0001-01-01"}):
+        response = office_client.get(reverse("audit:list"), params)
+        assert response.status_code == 200
+        assert response.context["form"].errors
+        assert office_client.get(reverse("audit:export"), params).status_code == 200
+
+
+@pytest.mark.django_db
+def test_mobile_numbers_are_masked_in_the_list_and_the_export(office_client, world):
+    audit.record(actor=None, action="auth.login_failed", summary="13912345678")
+    page = office_client.get(reverse("audit:list")).content.decode()
+    assert "139****5678" in page and "13912345678" not in page
+    export = office_client.get(reverse("audit:export")).content
+    rows = list(load_workbook(io.BytesIO(export)).worksheets[0].iter_rows(values_only=True))
+    assert "139****5678" in [r[6] for r in rows[1:]]
 
 
 @pytest.mark.django_db
@@ -242,7 +269,8 @@ def test_format_changes_is_compact():
 
 def _check_format_changes() -> None:
     assert format_changes({"name": ["甲", "乙"], "rows": 3}) == ["name: 甲 → 乙", "rows: 3"]
-    assert format_changes({"mobile": [None, "13800000000"]}) == ["mobile: ∅ → 13800000000"]
+    # Lists mask personal data.
+    assert format_changes({"mobile": [None, "13800000000"]}) == ["mobile: ∅ → 138****0000"]
     assert format_changes({"created_ids": [1, 2]}) == ["created_ids: [1, 2]"]
     assert format_changes({"ids": list(range(100))})[0].startswith("ids: [100")
     assert format_changes({"summary": "x" * 200})[0].endswith("…")

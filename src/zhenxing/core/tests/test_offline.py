@@ -7,7 +7,8 @@ import re
 import pytest
 from django.urls import reverse
 
-EXTERNAL = re.compile(r"""(?:src|href)=["']https?://""")
+# An absolute or protocol-relative URL in src/href, or a CSS url() to another host.
+EXTERNAL = re.compile(r"""(?:src|href)=["'](?:https?:)?//|url\(["']?(?:https?:)?//""")
 
 
 @pytest.mark.parametrize("url", ["/api/v1/docs", "/login/"])

@@ -64,6 +64,12 @@ def test_serve_answers_health_and_static_files_with_debug_off(tmp_path):
         assert status == 200, "server did not come up"
         assert b'"ok"' in body
 
+        # Pages render with the hashed (manifest) static file names of production.
+        status, body, _ = get(f"{base}/login/")
+        assert status == 200
+        assert b"/static/bootstrap/css/bootstrap.min." in body
+        assert b"/static/bootstrap/css/bootstrap.min.css" not in body
+
         status, body, headers = get(f"{base}/static/bootstrap/css/bootstrap.min.css")
         assert status == 200
         assert b"Bootstrap" in body[:200]

@@ -111,3 +111,21 @@ def test_deploy_check_is_clean_under_production_settings(tmp_path):
     result = run_cli("check", "--deploy", "--fail-level", "WARNING", env=env, tmp_path=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_processes_starting_together_share_one_generated_key(tmp_path):
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "SECRET_KEY"}
+    }
+    base["ZHENXING_VAR_DIR"] = str(tmp_path)
+    code = "from django.conf import settings; print(settings.SECRET_KEY)"
+    processes = [
+        subprocess.Popen(
+            [ZHENXING, "shell", "-c", code], env=base, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(4)
+    ]
+    keys = {p.communicate(timeout=120)[0].strip() for p in processes}
+    assert len(keys) == 1 and len(keys.pop()) >= 50

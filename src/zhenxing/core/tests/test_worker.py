@@ -81,3 +81,14 @@ def test_worker_process_runs_the_periodic_job_it_enqueued(tmp_path):
     )  # fmt: skip
     assert "zhenxing.core.tasks.prune_task_results" in check.stdout
     assert "SUCCESSFUL" in check.stdout or "SUCCEEDED" in check.stdout, check.stdout
+
+
+@pytest.mark.django_db
+def test_a_claimed_slot_is_skipped_without_trying_to_insert_again(
+    fake_job, django_assert_num_queries
+):
+    ten = datetime.datetime(2026, 11, 28, 10, 5, tzinfo=datetime.UTC)
+    periodic.enqueue_due(ten)
+    # One read, no failing INSERT (which PostgreSQL would log as an error every tick).
+    with django_assert_num_queries(1):
+        assert periodic.enqueue_due(ten) == []

@@ -177,3 +177,20 @@ def test_demo_command_prints_the_accounts(db):
         assert f"  {username} " in text
     assert "叠南社区" in text and "中区社区" in text
     assert authenticate(username="leader", password="x-demo") is not None
+
+
+def test_the_demo_never_takes_over_an_account_it_did_not_create(db):
+    from django.core.management.base import CommandError
+
+    real = User.objects.create_user(username="admin", password="the-real-one-123")
+    try:
+        call_command("demo", no_serve=True, password="x-demo", stdout=StringIO())
+    except CommandError as exc:
+        assert "admin" in str(exc)
+    else:
+        raise AssertionError("the demo loaded over a real account")
+    real.refresh_from_db()
+    assert real.check_password("the-real-one-123")
+    assert not real.is_superuser
+    assert not RoleAssignment.objects.filter(user=real).exists()
+    assert not Region.objects.exists()  # nothing of the demo was half-loaded

@@ -8,7 +8,7 @@ import time
 import unicodedata
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from zhenxing.core.management.commands.serve import gunicorn_argv
 
@@ -35,11 +35,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, port: int, host: str, no_serve: bool, password: str, **options) -> None:
-        from zhenxing.demo.guicheng import load_guicheng
+        from zhenxing.demo.guicheng import DemoRefused, load_guicheng
 
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Loading the Guicheng demo…")
-        summary = load_guicheng(password=password, progress=self.stdout)
+        try:
+            summary = load_guicheng(password=password, progress=self.stdout)
+        except DemoRefused as exc:
+            raise CommandError(f"The demo was not loaded: {exc}") from None
         self.stdout.write(self.style.SUCCESS(summary.describe()))
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password: {password}):")
@@ -55,7 +58,9 @@ class Command(BaseCommand):
         # The demo behaves like production (gunicorn + the task worker beside it)
         # but with DEBUG on, so media files are served and cookies work over http.
         env = dict(os.environ)
-        env.setdefault("DEBUG", "1")
+        if host in {"127.0.0.1", "localhost", "::1"}:
+            # DEBUG pages are for the person at this machine, never for a network.
+            env.setdefault("DEBUG", "1")
         env.setdefault("SESSION_COOKIE_SECURE", "0")
         env.setdefault("CSRF_COOKIE_SECURE", "0")
         # `kill` (SIGTERM) must stop the demo as cleanly as Ctrl+C, children included.

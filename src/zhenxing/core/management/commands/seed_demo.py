@@ -42,11 +42,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, scale, reset: bool, password: str, **options) -> None:
+        from zhenxing.demo.guicheng import DemoRefused
         from zhenxing.demo.seed import SeedError, seed_demo
 
         try:
             result = seed_demo(scale=scale, reset=reset, password=password, stream=self.stderr)
-        except SeedError as exc:
+        except (SeedError, DemoRefused) as exc:
             raise CommandError(str(exc)) from None
         if result.deleted:
             self.stdout.write(f"Deleted {result.deleted} rows of earlier scaled copies.")

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from zhenxing.env import env_int, env_str
+
 
 def gunicorn_argv(*, host: str, port: int, workers: int) -> list[str]:
     return [
@@ -29,11 +31,9 @@ class Command(BaseCommand):
     help = "Serve zhenxing in production: gunicorn, static files through whitenoise."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument(
-            "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3"))
-        )
+        parser.add_argument("--host", default=env_str("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=env_int("PORT", 8000, minimum=1))
+        parser.add_argument("--workers", type=int, default=env_int("WEB_CONCURRENCY", 3, minimum=1))
 
     def handle(self, *args, host: str, port: int, workers: int, **options) -> None:
         if not settings.DEBUG:
