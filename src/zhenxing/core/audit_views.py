@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -47,6 +48,20 @@ EARLIEST_DATE = datetime.date(2000, 1, 1)
 LATEST_DATE = datetime.date(2100, 12, 31)
 
 
+# The filter choices need the distinct actions and object types of the whole
+# log: a full scan of a table that only grows, so it is cached for a while.
+DISTINCT_CACHE_SECONDS = 300
+
+
+def _distinct(field: str) -> list[Any]:
+    key = f"zhenxing:audit:distinct:{field}"
+    values = cache.get(key)
+    if values is None:
+        values = list(AuditEntry.objects.order_by().values_list(field, flat=True).distinct())
+        cache.set(key, values, DISTINCT_CACHE_SECONDS)
+    return values
+
+
 def _object_type_label(ct: ContentType) -> str:
     model = ct.model_class()
     return str(model._meta.verbose_name) if model is not None else f"{ct.app_label}.{ct.model}"
@@ -73,9 +88,7 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        present = ContentType.objects.filter(
-            pk__in=AuditEntry.objects.order_by().values("object_type_id").distinct()
-        )
+        present = ContentType.objects.filter(pk__in=_distinct("object_type_id"))
         choices = sorted(((ct.pk, _object_type_label(ct)) for ct in present), key=lambda c: c[1])
         self.fields["object_type"].choices = [("", "—"), *choices]
         for name, field in self.fields.items():
@@ -176,7 +189,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     for entry in listing["page"].object_list:
         entry.change_lines = format_changes(entry.changes)
         entry.summary_display = mask_mobiles_in(entry.summary)
-    actions = AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
+    actions = sorted(_distinct("action"))
     return render(
         request,
         "audit/list.html",
