@@ -23,11 +23,13 @@ from zhenxing.people.models import (
 from zhenxing.people.permissions import (
     communities_managed_by,
     communities_visible_to,
+    full_mobile_members,
     party_organizations_visible_to,
+    regions_administered_by,
     users_visible_to,
 )
-from zhenxing.people.scopes import regions_visible_to
-from zhenxing.territory.models import Region, area_depth
+from zhenxing.people.services import PeopleError, check_code, check_username
+from zhenxing.territory.models import PATH_SEP, Region, area_depth
 
 # Uploads larger than this are refused before openpyxl reads them: a real
 # roster of 11,000 members is well under 2 MB.
@@ -68,7 +70,7 @@ class _RegionChoiceField(forms.ModelChoiceField):
 
 class _OrganizationChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: PartyOrganization) -> str:
-        depth = obj.path.count("/") - 1
+        depth = obj.path.count(PATH_SEP) - 1
         return f"{'　' * depth}{obj.name}"
 
 
@@ -89,6 +91,7 @@ class MemberFilterForm(StyledForm):
 
     def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["community"].queryset = communities_visible_to(user).order_by("path")
         self.fields["organization"].queryset = party_organizations_visible_to(user).order_by("path")
 
@@ -104,7 +107,10 @@ class MemberFilterForm(StyledForm):
             members = members.filter(organization__path__startswith=data["organization"].path)
         if data.get("q"):
             term = data["q"].strip()
-            members = members.filter(Q(name__icontains=term) | Q(mobile=term))
+            # A number seen only masked must not be confirmed by a search hit.
+            members = members.filter(
+                Q(name__icontains=term) | (Q(mobile=term) & full_mobile_members(self.user))
+            )
         if data.get("has_login") == "yes":
             members = members.filter(user__isnull=False)
         elif data.get("has_login") == "no":
@@ -217,10 +223,12 @@ class RoleAssignForm(StyledForm):
     def __init__(self, actor: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.actor = actor
+        # Only where the actor is office admin: reading more of the territory
+        # (as department staff do) is no right to hand out roles there.
         # Streets (below the area level) hold no roles; leaving them out keeps
         # the select to a few hundred options.
         self.fields["region"].queryset = (
-            regions_visible_to(actor).filter(depth__lte=area_depth()).order_by("path")
+            regions_administered_by(actor).filter(depth__lte=area_depth()).order_by("path")
         )
 
     def clean_username(self) -> User:
@@ -274,6 +282,11 @@ class UserCreateForm(StyledForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data.get("username"):
+            try:
+                check_username(data["username"], mobile=data.get("mobile"))
+            except PeopleError as exc:
+                self.add_error("username", str(exc))
         if data.get("password") and data.get("username"):
             try:
                 validate_password(
@@ -293,9 +306,10 @@ class DepartmentForm(StyledForm):
     )
 
     def clean_code(self) -> str:
-        code = self.cleaned_data["code"].strip()
-        if "/" in code:
-            raise forms.ValidationError(_("A code may not contain “/”."))
+        try:
+            code = check_code(self.cleaned_data["code"])
+        except PeopleError as exc:
+            raise forms.ValidationError(str(exc)) from None
         if Department.objects.filter(code=code).exists():
             raise forms.ValidationError(_("This code is taken."))
         return code

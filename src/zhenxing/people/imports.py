@@ -2,32 +2,41 @@
 
 The file is a contract with the people who fill it in Excel or WPS, so the
 header row is fixed Chinese text whatever the UI language; English headers
-(and "中文/english" pairs) are accepted too. Row numbers in messages are the
-spreadsheet's own (the header is row 1), so an official can go straight to
-the cell.
+(and "中文/english" pairs) are accepted too, and so are the variants real
+files carry: spaces or line breaks inside a header ("姓 名"), a trailing note
+("姓名（必填）"), a few common aliases ("手机号码"), and a title row or two
+above the header (a merged "花名册" heading). Row numbers in messages are the
+spreadsheet's own, so an official can go straight to the cell.
 
 The import is all-or-nothing: every row is checked first, and if any row has
 an error nothing is written. A row whose mobile number belongs to an existing
 member updates that member (blank optional cells leave the stored value as it
 is). The whole import writes one summary audit row rather than one per member:
 11,000 members would otherwise drown the audit log.
+
+`actor=None` is trusted code (a data loader, a management command) and may
+import anywhere, as with the services.
 """
 
 from __future__ import annotations
 
 import datetime
 import io
+import itertools
+import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
+from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
 from zhenxing.core import audit
@@ -38,6 +47,7 @@ from zhenxing.people.permissions import (
     can_import_party_members,
     party_organizations_visible_to,
 )
+from zhenxing.people.services import PeopleError, check_organization_in_community
 from zhenxing.territory.models import Region
 
 # Enough for the whole subdistrict (11,000 members) in one file.
@@ -45,6 +55,25 @@ MAX_ROWS = 20_000
 # Stop listing errors after this many: a wrong file would otherwise list
 # tens of thousands, and the first screenful says what is wrong.
 MAX_ERRORS = 500
+# The header row is looked for among the first rows: rosters often carry a
+# title ("社区甲党员花名册") and a date line above it.
+HEADER_SEARCH_ROWS = 5
+
+# What a damaged or foreign file raises while openpyxl reads it: a broken zip,
+# a missing part, malformed XML (xml.etree's ParseError and lxml's
+# XMLSyntaxError are both SyntaxErrors), no worksheet at all.
+_UNREADABLE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    InvalidFileException,
+    KeyError,
+    IndexError,
+    EOFError,
+    OSError,
+    ValueError,
+    TypeError,
+    SyntaxError,
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +82,7 @@ class Column:
     header: str  # the Chinese header written into the template
     english: str
     required: bool = False
+    aliases: tuple[str, ...] = ()  # other headers that real rosters use for it
 
     @property
     def label(self) -> str:
@@ -60,14 +90,26 @@ class Column:
 
 
 COLUMNS: list[Column] = [
-    Column("name", "姓名", "name", required=True),
-    Column("mobile", "手机号", "mobile", required=True),
+    Column("name", "姓名", "name", required=True, aliases=("党员姓名",)),
+    Column("mobile", "手机号", "mobile", required=True, aliases=("手机号码", "手机", "联系手机")),
     Column("gender", "性别", "gender"),
-    Column("birth_year", "出生年份", "birth_year"),
-    Column("organization_code", "党组织编码", "organization_code", required=True),
-    Column("community_code", "社区编码", "community_code", required=True),
-    Column("joined_on", "入党日期", "joined_on"),
-    Column("holds_office", "是否有职务", "holds_office"),
+    Column("birth_year", "出生年份", "birth_year", aliases=("出生年",)),
+    Column(
+        "organization_code",
+        "党组织编码",
+        "organization_code",
+        required=True,
+        aliases=("党组织代码", "所属党组织编码"),
+    ),
+    Column(
+        "community_code",
+        "社区编码",
+        "community_code",
+        required=True,
+        aliases=("社区代码", "所在社区编码"),
+    ),
+    Column("joined_on", "入党日期", "joined_on", aliases=("入党时间",)),
+    Column("holds_office", "是否有职务", "holds_office", aliases=("有无职务",)),
 ]
 _BY_KEY = {c.key: c for c in COLUMNS}
 
@@ -84,12 +126,12 @@ _NO = {"否", "无", "n", "no", "false", "0"}
 
 
 class ImportFileError(Exception):
-    """The upload is not a workbook we can read at all (answer 400; nothing is written)."""
+    """The upload cannot be imported at all (answer 400; nothing is written)."""
 
 
 @dataclass(frozen=True)
 class RowError:
-    row: int  # spreadsheet row number; the header is row 1
+    row: int  # spreadsheet row number, as Excel shows it
     column: str  # the column's header, as in the template
     message: str
 
@@ -116,59 +158,117 @@ class _Row:
     values: dict[str, Any]
 
 
+@dataclass
+class _Sheet:
+    header_row: int  # spreadsheet row number of the header
+    positions: dict[str, int]  # column key → index in the row
+    rows: list[_Row]
+
+
 # --- reading ---------------------------------------------------------------
+
+# A trailing note in brackets, half- or full-width: 姓名(必填), 社区编码（必填）.
+_HEADER_NOTE = re.compile(r"[(（][^()（）]*[)）]$")
+
+
+def _normal_header(text: str) -> str:
+    """Lower case, no whitespace (line breaks and full-width spaces too), no
+    underscores, no required-marks or trailing note."""
+    text = re.sub(r"[\s_]+", "", text).lower().strip("*＊")
+    return _HEADER_NOTE.sub("", text).strip("*＊")
+
+
+_HEADER_KEYS = {
+    _normal_header(name): column.key
+    for column in COLUMNS
+    for name in (column.header, column.english, *column.aliases)
+}
 
 
 def _header_key(value: Any) -> str | None:
     if value is None:
         return None
-    text = str(value).strip().lower()
-    candidates = {text, *(part.strip() for part in text.split("/"))}
-    for column in COLUMNS:
-        if candidates & {column.header, column.english}:
-            return column.key
+    text = _normal_header(str(value))
+    for candidate in (text, *re.split(r"[/／]", text)):
+        key = _HEADER_KEYS.get(_normal_header(candidate))
+        if key:
+            return key
     return None
 
 
-def _read(file: IO[bytes]) -> tuple[dict[str, int], list[_Row]]:
-    """The column positions and the non-empty data rows of the first sheet."""
+def _positions(line: tuple[Any, ...] | None) -> dict[str, int]:
+    positions: dict[str, int] = {}
+    for index, value in enumerate(line or ()):
+        key = _header_key(value)
+        if key and key not in positions:
+            positions[key] = index
+    return positions
+
+
+def _blank(value: Any) -> bool:
+    return value is None or str(value).strip() == ""
+
+
+def _read(file: IO[bytes]) -> _Sheet:
+    """The header row, the column positions and the non-empty data rows of the first sheet."""
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError(
-            _(
-                "The file is not a readable .xlsx workbook. "
-                "Save it as “Excel Workbook (.xlsx)” and upload it again."
-            )
-        ) from exc
+    except _UNREADABLE as exc:
+        raise _unreadable() from exc
     try:
-        sheet = workbook.worksheets[0]
-        lines = sheet.iter_rows(values_only=True)
-        header = next(lines, None)
-        if header is None:
-            raise ImportFileError(_("The workbook's first sheet is empty."))
-        positions: dict[str, int] = {}
-        for index, value in enumerate(header):
-            key = _header_key(value)
-            if key and key not in positions:
-                positions[key] = index
-        rows: list[_Row] = []
-        for number, line in enumerate(lines, start=2):
-            if line is None or all(v is None or str(v).strip() == "" for v in line):
-                continue
-            if len(rows) >= MAX_ROWS:
-                raise ImportFileError(
-                    _("The file has more than %(max)s rows; split it into smaller files.")
-                    % {"max": MAX_ROWS}
-                )
-            values = {
-                key: (line[index] if index < len(line) else None)
-                for key, index in positions.items()
-            }
-            rows.append(_Row(number, values))
+        # Rows are parsed lazily, as they are read: a damaged sheet fails
+        # here, in the loop, not when the workbook opens.
+        return _read_rows(workbook.worksheets[0].iter_rows(values_only=True))
+    except _UNREADABLE as exc:
+        raise _unreadable() from exc
     finally:
         workbook.close()
-    return positions, rows
+
+
+def _unreadable() -> ImportFileError:
+    return ImportFileError(
+        _(
+            "The file is not a readable .xlsx workbook. "
+            "Save it as “Excel Workbook (.xlsx)” and upload it again."
+        )
+    )
+
+
+def _read_rows(lines: Iterable[tuple[Any, ...]]) -> _Sheet:
+    lines = iter(lines)
+    head = list(itertools.islice(lines, HEADER_SEARCH_ROWS))
+    if not head:
+        raise ImportFileError(_("The workbook's first sheet is empty."))
+    # The header is the first row that names every required column; failing
+    # that, the row naming the most columns, so that the "missing column"
+    # errors point at the row the official meant as the header.
+    required = {c.key for c in COLUMNS if c.required}
+    header_index, positions = 0, _positions(head[0])
+    for index, line in enumerate(head):
+        found = _positions(line)
+        if required <= found.keys():
+            header_index, positions = index, found
+            break
+        if len(found) > len(positions):
+            header_index, positions = index, found
+    rows: list[_Row] = []
+    below = itertools.chain(head[header_index + 1 :], lines)
+    for number, line in enumerate(below, start=header_index + 2):
+        line = line or ()
+        values = {
+            key: (line[index] if index < len(line) else None) for key, index in positions.items()
+        }
+        # Only the columns we read count: a pre-numbered 序号 column or a
+        # remark does not make an otherwise empty row a member.
+        if all(_blank(v) for v in values.values()):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise ImportFileError(
+                _("The file has more than %(max)s rows; split it into smaller files.")
+                % {"max": MAX_ROWS}
+            )
+        rows.append(_Row(number, values))
+    return _Sheet(header_index + 1, positions, rows)
 
 
 # --- cell parsing: each returns the clean value or raises ValueError(message) --
@@ -182,9 +282,14 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _whole_number_text(value: Any) -> str:
+    # A number that went through a text cell keeps its ".0": "13900000402.0".
+    return re.sub(r"^(\d+)\.0+$", r"\1", _text(value))
+
+
 def _parse_mobile(value: Any) -> str:
     # Excel stores a typed-in number as a number: 13800138000 or 13800138000.0.
-    text = _text(value).replace(" ", "").replace("-", "")
+    text = _whole_number_text(re.sub(r"[\s-]+", "", _text(value)))
     try:
         mobile_validator(text)
     except ValidationError as exc:
@@ -203,7 +308,7 @@ def _parse_gender(value: Any) -> str:
 
 
 def _parse_birth_year(value: Any) -> int:
-    text = _text(value)
+    text = _whole_number_text(value)
     this_year = timezone.localdate().year
     if not text.isdigit() or not 1900 <= int(text) <= this_year:
         raise ValueError(
@@ -213,20 +318,43 @@ def _parse_birth_year(value: Any) -> int:
     return int(text)
 
 
+# 2001-07-01, 2001/7/1, 2001.7.1, 2001年7月1日, each with an optional time of day
+# (a date cell saved as text reads "2001-07-01 00:00:00").
+_DATE_TEXT = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+)
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")  # 20010701
+# An Excel date serial in a cell formatted "General": 37073 is 2001-07-01.
+# Five digits only (1927–2173): a shorter number is a year or a slip, not a date.
+_SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
+
+
+def _date_from_text(text: str) -> datetime.date | None:
+    match = _DATE_TEXT.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
+    if match:
+        return datetime.date(*(int(part) for part in match.groups()))
+    if _SERIAL.fullmatch(text):
+        return from_excel(float(text)).date()
+    return None
+
+
 def _parse_date(value: Any) -> datetime.date:
     if isinstance(value, datetime.datetime):
-        parsed = value.date()
+        parsed: datetime.date | None = value.date()
     elif isinstance(value, datetime.date):
         parsed = value
     else:
-        text = _text(value).replace("/", "-").replace(".", "-")
+        text = _text(value)
         try:
-            parsed = datetime.date.fromisoformat(text)
-        except ValueError:
+            parsed = _date_from_text(text)
+        except (ValueError, OverflowError):  # 2001年13月1日, an impossible serial
+            parsed = None
+        if parsed is None:
             raise ValueError(
                 _("“%(value)s” is not a date; write it as YYYY-MM-DD, such as 2001-07-01.")
-                % {"value": _text(value)}
-            ) from None
+                % {"value": text}
+            )
     if parsed > timezone.localdate():
         raise ValueError(_("The date %(date)s is in the future.") % {"date": parsed.isoformat()})
     return parsed
@@ -281,28 +409,31 @@ class _Errors:
 def party_members_import(*, file: IO[bytes], filename: str = "", actor: Any) -> ImportResult:
     """Check every row, then create or update all members in one transaction, or none.
 
-    Raises ImportFileError when the file cannot be read as a workbook.
+    Raises ImportFileError when the file cannot be read as a workbook, or when
+    a member of the file was saved by someone else while it was imported.
     """
-    positions, rows = _read(file)
-    result = ImportResult(rows=len(rows))
+    sheet = _read(file)
+    result = ImportResult(rows=len(sheet.rows))
     errors = _Errors(result)
 
-    missing = [c for c in COLUMNS if c.required and c.key not in positions]
+    missing = [c for c in COLUMNS if c.required and c.key not in sheet.positions]
     for column in missing:
         errors.add(
-            1,
+            sheet.header_row,
             column.key,
             _("The header row has no “%(column)s” column.") % {"column": column.header},
         )
     if missing:
         return result
-    if not rows:
-        errors.add(1, "name", _("The file has a header row but no members below it."))
+    if not sheet.rows:
+        errors.add(
+            sheet.header_row, "name", _("The file has a header row but no members below it.")
+        )
         return result
 
     # Parse every cell; collect codes and mobiles to look them up in bulk.
     parsed: list[tuple[_Row, dict[str, Any]]] = []
-    for row in rows:
+    for row in sheet.rows:
         clean: dict[str, Any] = {}
         for key, raw in row.values.items():
             if _text(raw) == "":
@@ -317,6 +448,31 @@ def party_members_import(*, file: IO[bytes], filename: str = "", actor: Any) -> 
             errors.add(row.number, "name", _("A name may be at most 50 characters long."))
         parsed.append((row, clean))
 
+    try:
+        with transaction.atomic():
+            _check_and_write(parsed, actor=actor, filename=filename, errors=errors)
+    except IntegrityError:
+        # A member with a mobile of this file was registered by someone else
+        # between our checks and our write: nothing was written.
+        raise ImportFileError(
+            _(
+                "Someone else saved a party member of this file while it was being imported; "
+                "nothing was imported. Upload the file again."
+            )
+        ) from None
+    return result
+
+
+def _check_and_write(
+    parsed: list[tuple[_Row, dict[str, Any]]], *, actor: Any, filename: str, errors: _Errors
+) -> None:
+    """Look up codes and existing members, check every row, and write if all are good.
+
+    Runs in the import's transaction: existing members are locked as they are
+    read, so that nobody moves one out of the actor's scope before we update it.
+    """
+    result = errors.result
+    trusted = actor is None
     org_codes = {c["organization_code"] for _r, c in parsed if "organization_code" in c}
     region_codes = {c["community_code"] for _r, c in parsed if "community_code" in c}
     mobiles = {c["mobile"] for _r, c in parsed if "mobile" in c}
@@ -324,14 +480,16 @@ def party_members_import(*, file: IO[bytes], filename: str = "", actor: Any) -> 
         o.code: o
         for o in PartyOrganization.objects.filter(code__in=org_codes).select_related("region")
     }
-    visible_org_ids = set(
-        party_organizations_visible_to(actor)
-        .filter(code__in=org_codes)
-        .values_list("pk", flat=True)
+    usable_orgs = (
+        PartyOrganization.objects.all() if trusted else party_organizations_visible_to(actor)
     )
+    visible_org_ids = set(usable_orgs.filter(code__in=org_codes).values_list("pk", flat=True))
     regions = {r.code: r for r in Region.objects.filter(code__in=region_codes)}
     existing = {
-        m.mobile: m for m in PartyMember.objects.filter(mobile__in=mobiles).select_related("region")
+        m.mobile: m
+        for m in PartyMember.objects.filter(mobile__in=mobiles)
+        .select_related("region", "organization")
+        .select_for_update(of=("self",))
     }
 
     first_row_of_mobile: dict[str, int] = {}
@@ -355,7 +513,7 @@ def party_members_import(*, file: IO[bytes], filename: str = "", actor: Any) -> 
                     % {"code": code, "name": region.name},
                 )
                 region = None
-            elif not can_import_party_members(actor, region):
+            elif not trusted and not can_import_party_members(actor, region):
                 errors.add(
                     n,
                     "community_code",
@@ -376,20 +534,11 @@ def party_members_import(*, file: IO[bytes], filename: str = "", actor: Any) -> 
                     _("There is no party organisation with the code %(code)s in your scope.")
                     % {"code": code},
                 )
-            elif (
-                region is not None
-                and org.region is not None
-                and not (
-                    org.region.path.startswith(region.path)
-                    or region.path.startswith(org.region.path)
-                )
-            ):
-                errors.add(
-                    n,
-                    "organization_code",
-                    _("%(org)s belongs to %(org_region)s, not to %(region)s.")
-                    % {"org": org.name, "org_region": org.region.name, "region": region.name},
-                )
+            elif region is not None:
+                try:
+                    check_organization_in_community(org, region)
+                except PeopleError as exc:
+                    errors.add(n, "organization_code", str(exc))
         if "mobile" in clean:
             mobile = clean["mobile"]
             first = first_row_of_mobile.setdefault(mobile, n)
@@ -404,7 +553,7 @@ def party_members_import(*, file: IO[bytes], filename: str = "", actor: Any) -> 
                     % {"mobile": mobile, "first": first, "row": n},
                 )
             member = existing.get(mobile)
-            if member is not None and not can_edit_party_member(actor, member):
+            if member is not None and not trusted and not can_edit_party_member(actor, member):
                 errors.add(
                     n,
                     "mobile",
@@ -413,12 +562,9 @@ def party_members_import(*, file: IO[bytes], filename: str = "", actor: Any) -> 
                 )
 
     if result.errors:
-        return result
-
-    with transaction.atomic():
-        _write(parsed, orgs=orgs, regions=regions, existing=existing, result=result)
-        _record(actor=actor, filename=filename, result=result)
-    return result
+        return
+    _write(parsed, orgs=orgs, regions=regions, existing=existing, result=result)
+    _record(actor=actor, filename=filename, result=result)
 
 
 def _write(

@@ -99,8 +99,18 @@ class RoleAssignment(models.Model):
                 ),
                 name="role_on_region_xor_department",
             ),
+            # One constraint per kind of role: a single one over region and
+            # department never fires, as one of the two is always NULL and
+            # NULLs are distinct in SQL.
             models.UniqueConstraint(
-                fields=["user", "role", "region", "department"], name="role_assignment_unique"
+                fields=["user", "role", "region"],
+                condition=Q(region__isnull=False),
+                name="role_unique_per_region",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "department"],
+                condition=Q(department__isnull=False),
+                name="role_unique_per_department",
             ),
         ]
 

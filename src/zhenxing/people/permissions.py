@@ -2,8 +2,13 @@
 
 Scope rules, in one place:
 
-* Office admins (and superusers) see every person, member, organisation,
-  team and user: the subdistrict office runs the whole roster.
+* An office admin of the whole territory (`scopes.administers_whole_territory`:
+  the role on every root, or a superuser) sees every person, member,
+  organisation, team and user: the subdistrict office runs the whole roster.
+* An office admin whose role sits lower (on a community, say) reads and
+  manages that community only, like its secretary does, and also sees the
+  logins that hold no role yet (to give them one). A department or other
+  role held beside the admin role never widens what the admin may change.
 * Any other region role reads the rosters of its **community**: a role held
   on a cooperative or an area below a community widens to that community,
   because party members and teams are registered per community (member and
@@ -18,10 +23,13 @@ Scope rules, in one place:
 * Reading is not editing: only office admins and the secretaries (cadres) of
   a member's community may change a member or import members there.
   Everyone else who can see a member gets 403 on a write.
+* A full mobile number is for those who may edit the member; everyone else
+  sees it masked and cannot find a member (or a login) by it either.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -36,8 +44,17 @@ from zhenxing.people.models import (
     User,
     WorkTeam,
 )
-from zhenxing.people.scopes import ALL, _assignments, has_role, is_office_admin, role_regions
-from zhenxing.territory.models import PATH_SEP, Region
+from zhenxing.people.scopes import (
+    ALL,
+    administers_whole_territory,
+    assignments_of,
+    has_role,
+    is_office_admin,
+    minimal_paths,
+    office_admin_paths,
+    role_regions,
+)
+from zhenxing.territory.models import PATH_SEP, Region, RegionQuerySet
 
 # Depth of the community level in the territory tree (DOMAIN.md §1: the
 # subdistrict is depth 1, communities depth 2). People rosters are kept per
@@ -51,39 +68,57 @@ def _community_prefix(path: str) -> str:
     return PATH_SEP.join(codes[:COMMUNITY_DEPTH]) + PATH_SEP
 
 
-def _minimal(paths: set[str]) -> list[str]:
-    """Drop paths already covered by a shorter one, so that the query stays small."""
-    ordered = sorted(paths)
-    return [p for p in ordered if not any(p != q and p.startswith(q) for q in ordered)]
-
-
 def _under(paths: list[str], field: str) -> Q:
+    """Rows whose `field` (a path on a related model) lies under one of `paths`.
+
+    `Region.objects.under_any` does this for regions themselves; this is its
+    counterpart for a path reached through a foreign key.
+    """
     q = Q(pk__in=[])  # matches nothing: an empty scope sees nothing
     for path in paths:
         q |= Q(**{f"{field}__startswith": path})
     return q
 
 
-def roster_paths(user: Any) -> list[str] | None:
-    """Territory paths whose people `user` may read; None means all, [] means none."""
+def _whole_territory(user: Any) -> bool:
+    """`administers_whole_territory`, asked once per user object.
+
+    Every read below asks it, list pages and imports once per row; the answer
+    costs a query, and within one request it does not change.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return False
+    cached = getattr(user, "_zhenxing_whole_territory", None)
+    if cached is None:
+        cached = administers_whole_territory(user)
+        user._zhenxing_whole_territory = cached
+    return cached
+
+
+def _community_paths(user: Any, *roles: str) -> list[str] | None:
+    """The communities of the user's region roles (all of them when `roles` is empty).
+
+    None (all) for an office admin of the whole territory, [] for nobody.
+    """
     if not getattr(user, "is_authenticated", False):
         return []
-    if is_office_admin(user):
+    if _whole_territory(user):
         return ALL
-    return _minimal({_community_prefix(r.path) for r in role_regions(user)})
+    return minimal_paths(_community_prefix(r.path) for r in role_regions(user, *roles))
+
+
+def roster_paths(user: Any) -> list[str] | None:
+    """Territory paths whose people `user` may read; None means all, [] means none."""
+    return _community_paths(user)
 
 
 def _manage_paths(user: Any) -> list[str] | None:
     """Territory paths whose party members `user` may change; None means all."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    if is_office_admin(user):
-        return ALL
-    return _minimal({_community_prefix(r.path) for r in role_regions(user, Role.SECRETARY)})
+    return _community_paths(user, Role.SECRETARY, Role.OFFICE_ADMIN)
 
 
 def _is_department_staff(user: Any) -> bool:
-    return any(a.role in DEPARTMENT_ROLES for a in _assignments(user))
+    return any(a.role in DEPARTMENT_ROLES for a in assignments_of(user))
 
 
 # --- visible querysets -------------------------------------------------------
@@ -100,8 +135,8 @@ def party_members_visible_to(user: Any) -> QuerySet[PartyMember]:
 def party_organizations_visible_to(user: Any) -> QuerySet[PartyOrganization]:
     """Organisations attached to a region in the user's roster scope.
 
-    Organisations with no region (the subdistrict's own committee) are visible
-    to office admins only.
+    Organisations with no region are visible to admins of the whole territory
+    only.
     """
     paths = roster_paths(user)
     orgs = PartyOrganization.objects.all()
@@ -118,39 +153,61 @@ def work_teams_visible_to(user: Any) -> QuerySet[WorkTeam]:
     return teams.filter(_under(paths, "region__path"))
 
 
+def role_assignments_visible_to(user: Any) -> QuerySet[RoleAssignment]:
+    """Roles held in the communities the user reads, and in the user's own departments.
+
+    A login with roles in two communities shows each viewer only the roles of
+    the viewer's own part: where else someone works is not theirs to know.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return RoleAssignment.objects.none()
+    paths = roster_paths(user)
+    if paths is ALL:
+        return RoleAssignment.objects.all()
+    departments = [a.department_id for a in assignments_of(user) if a.department_id]
+    return RoleAssignment.objects.filter(
+        _under(paths, "region__path") | Q(department_id__in=departments)
+    )
+
+
+def _roleless_logins() -> Q:
+    # A subquery rather than a join, so that no user is listed twice.
+    return ~Q(pk__in=RoleAssignment.objects.values("user_id"))
+
+
 def users_visible_to(user: Any) -> QuerySet[User]:
-    """Office admins see every login (they must find new, role-less accounts to give
-    them a role); others see the holders of roles in their community and department."""
+    """The holders of the roles the user sees; office admins also see logins with no role
+    yet (they must find a new account to give it a role)."""
     if not getattr(user, "is_authenticated", False):
         return User.objects.none()
-    if is_office_admin(user):
+    if roster_paths(user) is ALL:
         return User.objects.all()
-    paths = roster_paths(user) or []
-    departments = [a.department_id for a in _assignments(user) if a.department_id]
-    holders = RoleAssignment.objects.filter(
-        _under(paths, "region__path") | Q(department_id__in=departments)
-    ).values("user_id")
     # A subquery rather than a join, so that a user with several roles is
     # listed once without DISTINCT (which would fight with prefetching).
-    return User.objects.filter(pk__in=holders)
+    visible = Q(pk__in=role_assignments_visible_to(user).values("user_id"))
+    if is_office_admin(user):
+        visible |= _roleless_logins()
+    return User.objects.filter(visible)
 
 
 def communities_visible_to(user: Any) -> QuerySet[Region]:
     """Communities whose roster the user reads: the options of a community filter."""
     regions = Region.objects.filter(depth=COMMUNITY_DEPTH)
     paths = roster_paths(user)
-    if paths is ALL:
-        return regions
-    return regions.filter(_under(paths, "path"))
+    return regions if paths is ALL else regions.under_any(paths)
 
 
 def communities_managed_by(user: Any) -> QuerySet[Region]:
     """Communities where the user may register, change and import party members."""
     regions = Region.objects.filter(depth=COMMUNITY_DEPTH)
     paths = _manage_paths(user)
-    if paths is ALL:
-        return regions
-    return regions.filter(_under(paths, "path"))
+    return regions if paths is ALL else regions.under_any(paths)
+
+
+def regions_administered_by(user: Any) -> RegionQuerySet:
+    """Regions where the user may assign roles: under their office-admin roles only."""
+    paths = office_admin_paths(user)
+    return Region.objects.all() if paths is ALL else Region.objects.under_any(paths)
 
 
 # --- fetch and authorise in one step ------------------------------------------
@@ -177,11 +234,9 @@ def get_user_for_user(user: Any, pk: Any) -> User:
 
 
 def get_role_assignment_for_user(user: Any, pk: Any) -> RoleAssignment:
-    """A role assignment of a user the viewer can see."""
+    """A role assignment the viewer can see (in the communities they read)."""
     return get_visible_or_404(
-        lambda u: RoleAssignment.objects.filter(user__in=users_visible_to(u)).select_related(
-            "user", "region", "department"
-        ),
+        lambda u: role_assignments_visible_to(u).select_related("user", "region", "department"),
         user,
         pk=pk,
     )
@@ -213,18 +268,57 @@ def may_manage_members(user: Any) -> bool:
 
 
 def can_manage_roles(user: Any) -> bool:
-    """Assign and revoke roles, create logins: the office. Scope is checked per region
-    by the services."""
+    """Open the pages that create logins and assign or revoke roles: office admins.
+
+    Where they may act is checked per region by the services
+    (`scopes.office_admin_paths`)."""
     return is_office_admin(user)
 
 
 def can_manage_departments(user: Any) -> bool:
-    return is_office_admin(user)
+    """Departments sit at subdistrict level: only an admin of the whole territory adds them."""
+    return _whole_territory(user)
 
 
 def can_see_full_mobile(user: Any, member: PartyMember) -> bool:
     """A full number needs a reason to be seen: the people who may edit the member."""
     return can_edit_party_member(user, member)
+
+
+def full_mobile_members(user: Any) -> Q:
+    """The members whose full number the user may see, as a filter (for searching by it)."""
+    paths = _manage_paths(user)
+    return Q() if paths is ALL else _under(paths, "region__path")
+
+
+def full_mobile_users(user: Any) -> Q:
+    """The logins whose mobile the user may search by: those an office admin looks after.
+
+    That is every login for an admin of the whole territory; for an admin
+    lower down, the holders of roles in their communities and the logins with
+    no role yet. Nobody else finds a login by its mobile.
+    """
+    paths = _community_paths(user, Role.OFFICE_ADMIN)
+    if paths is ALL:
+        return Q()
+    if not paths:
+        return Q(pk__in=[])
+    holders = RoleAssignment.objects.filter(_under(paths, "region__path")).values("user_id")
+    return Q(pk__in=holders) | _roleless_logins()
+
+
+def full_mobile_in_export(user: Any) -> Callable[[PartyMember], bool]:
+    """Which rows of an export carry the full number.
+
+    A file leaves the system and is forwarded, so only the office gets full
+    numbers: members of the communities the user administers as office admin
+    (a subset of `can_see_full_mobile`); a secretary's file stays masked.
+    """
+    paths = _community_paths(user, Role.OFFICE_ADMIN)
+    if paths is ALL:
+        return lambda member: True
+    prefixes = tuple(paths)
+    return lambda member: member.region.path.startswith(prefixes)
 
 
 # --- navigation visibility: a menu entry only for pages that show something ----
@@ -242,5 +336,5 @@ def sees_teams(user: Any) -> bool:
 
 def sees_departments(user: Any) -> bool:
     return getattr(user, "is_authenticated", False) and (
-        user.is_superuser or bool(_assignments(user))
+        user.is_superuser or bool(assignments_of(user))
     )

@@ -13,9 +13,10 @@ act; an anonymous user is never allowed.
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any, Final
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from zhenxing.core import audit
@@ -29,7 +30,7 @@ from zhenxing.people.models import (
     User,
     WorkTeam,
 )
-from zhenxing.people.scopes import in_scope, is_office_admin
+from zhenxing.people.scopes import administers, administers_whole_territory, is_office_admin
 from zhenxing.territory.models import PATH_SEP, Region
 
 
@@ -65,7 +66,24 @@ def _is_system(actor: Any) -> bool:
     return actor is None
 
 
-def _check_code(code: str) -> str:
+def _saved_meanwhile() -> PeopleError:
+    # The checks before an insert look at committed rows; a request that
+    # committed the same row in between is caught by the database's unique
+    # constraint, and the user is told in the same words as any refusal.
+    return PeopleError(
+        _("Someone else saved the same record at the same moment; check and try again.")
+    )
+
+
+def _forget_cached_roles(user: Any) -> None:
+    # Scopes cache a user's roles (and whether they run the whole territory)
+    # on the user object; after a change they would be stale.
+    user.__dict__.pop("_zhenxing_roles", None)
+    user.__dict__.pop("_zhenxing_whole_territory", None)
+
+
+def check_code(code: str) -> str:
+    """A code as stored: trimmed, 1–40 characters, no path separator (forms call this too)."""
     code = code.strip()
     if not code or PATH_SEP in code or len(code) > 40:
         raise PeopleError(
@@ -75,16 +93,47 @@ def _check_code(code: str) -> str:
     return code
 
 
+# Shaped like a mainland mobile number (models.mobile_validator).
+_MOBILE_SHAPE = re.compile(r"1[3-9]\d{9}")
+
+
+def check_username(username: str, *, mobile: str | None) -> None:
+    """Refuse a username that looks like a mobile number, unless it is the login's own.
+
+    People log in with their username or their mobile number, and the login
+    looks the username up first: a username such as 13800138000 would take
+    over the login of whoever has (or is later given) that mobile. The
+    mobile check below refuses the other half: a mobile that is another
+    login's username.
+    """
+    if _MOBILE_SHAPE.fullmatch(username) and username != mobile:
+        raise PeopleError(
+            _(
+                "A username may only look like a mobile number if it is the login's own "
+                "mobile number: people also log in by mobile."
+            )
+        )
+
+
 def _check_mobile_free_for_user(mobile: str | None, *, exclude: User | None = None) -> None:
     if not mobile:
         return
-    taken = User.objects.filter(mobile=mobile)
-    if exclude is not None:
-        taken = taken.exclude(pk=exclude.pk)
-    if taken.exists():
+    others = User.objects.all() if exclude is None else User.objects.exclude(pk=exclude.pk)
+    if others.filter(mobile=mobile).exists():
         raise PeopleError(
             _("Another login already uses the mobile number %(mobile)s.") % {"mobile": mobile}
         )
+    if others.filter(username=mobile).exists():
+        raise PeopleError(
+            _("%(mobile)s is another login's username; it cannot be this login's mobile.")
+            % {"mobile": mobile}
+        )
+
+
+def _check_user_free(*, username: str, mobile: str | None) -> None:
+    if User.objects.filter(username=username).exists():
+        raise PeopleError(_("The username %(username)s is taken.") % {"username": username})
+    _check_mobile_free_for_user(mobile)
 
 
 def _check_mobile_free_for_member(
@@ -117,16 +166,20 @@ def user_create(
     mobile = (mobile or "").strip() or None
     if not username:
         raise PeopleError(_("A username is required."))
-    if User.objects.filter(username=username).exists():
-        raise PeopleError(_("The username %(username)s is taken.") % {"username": username})
-    _check_mobile_free_for_user(mobile)
+    check_username(username, mobile=mobile)
     with transaction.atomic():
+        _check_user_free(username=username, mobile=mobile)
         user = User(username=username, display_name=display_name.strip(), mobile=mobile)
         if password:
             user.set_password(password)
         else:
             user.set_unusable_password()
-        user.save()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            _check_user_free(username=username, mobile=mobile)  # says which, if it can
+            raise _saved_meanwhile() from None
         audit.record(
             actor=actor,
             action="people.user.create",
@@ -160,7 +213,11 @@ def user_update(
         password_changed = not isinstance(password, _Unset)
         if password_changed:
             user.set_password(password)
-        user.save()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            raise _saved_meanwhile() from None
         after = audit.snapshot(user, _USER_FIELDS)
         changes = audit.diff(before, after)
         if password_changed:
@@ -179,25 +236,30 @@ def user_update(
 
 
 def _check_may_assign(actor: Any, *, role: str, region: Region | None) -> None:
+    """Only the office-admin role counts: a department or any other role held beside it
+    never lets its holder hand out roles elsewhere."""
     if _is_system(actor):
         return
     if not is_office_admin(actor):
         raise PeopleError(_("Only the subdistrict office may assign or revoke roles."))
-    if region is not None and not in_scope(actor, region):
+    if role in DEPARTMENT_ROLES or region is None:
+        # Departments sit at subdistrict level, outside any one part of the tree.
+        if not administers_whole_territory(actor):
+            raise PeopleError(
+                _("Department roles are assigned by an office admin of the whole subdistrict.")
+            )
+    elif not administers(actor, region):
         raise PeopleError(
             _("%(region)s is outside your scope; you cannot assign roles there.")
             % {"region": region.name}
         )
-    if role in DEPARTMENT_ROLES and not _covers_whole_territory(actor):
+    elif region.parent_id is None and not administers_whole_territory(actor):
+        # A role on a root (the subdistrict's own office admin, say) is a role
+        # over the whole territory when there is one root.
         raise PeopleError(
-            _("Department roles are assigned by an office admin of the whole subdistrict.")
+            _("Roles on %(region)s are assigned by an office admin of the whole subdistrict.")
+            % {"region": region.name}
         )
-
-
-def _covers_whole_territory(actor: Any) -> bool:
-    # Departments sit at subdistrict level: only an admin whose scope holds
-    # every root of the territory may staff them.
-    return all(in_scope(actor, root) for root in Region.objects.filter(parent__isnull=True))
 
 
 def role_assign(
@@ -224,15 +286,18 @@ def role_assign(
             )
     _check_may_assign(actor, role=role, region=region)
     with transaction.atomic():
-        # The unique constraint does not catch duplicates whose region is
-        # NULL (NULLs are distinct in SQL), so look first.
-        if RoleAssignment.objects.filter(
-            user=user, role=role, region=region, department=department
-        ).exists():
-            raise PeopleError(_("%(user)s already holds this role there.") % {"user": user})
-        assignment = RoleAssignment.objects.create(
-            user=user, role=role, region=region, department=department, title=title.strip()
-        )
+        # The database decides whether the user already holds this role there
+        # (one unique constraint for region roles, one for department roles):
+        # a look-up first would let two requests at once both pass.
+        try:
+            with transaction.atomic():
+                assignment = RoleAssignment.objects.create(
+                    user=user, role=role, region=region, department=department, title=title.strip()
+                )
+        except IntegrityError:
+            raise PeopleError(
+                _("%(user)s already holds this role there.") % {"user": user}
+            ) from None
         audit.record(
             actor=actor,
             action="people.role.assign",
@@ -240,8 +305,7 @@ def role_assign(
             summary=str(assignment),
             after=audit.snapshot(assignment, _ROLE_FIELDS),
         )
-    # A cached role list on this very user object would now be stale.
-    user.__dict__.pop("_zhenxing_roles", None)
+    _forget_cached_roles(user)
     return assignment
 
 
@@ -266,25 +330,38 @@ def role_revoke(*, assignment: RoleAssignment, actor: Any) -> None:
             after={},
         )
         assignment.delete()
-    assignment.user.__dict__.pop("_zhenxing_roles", None)
+    _forget_cached_roles(assignment.user)
 
 
 # --- departments, party organisations, teams --------------------------------
 
 
-def department_create(
-    *, code: str, name: str, in_joint_meeting: bool = True, actor: Any
-) -> Department:
-    code = _check_code(code)
-    name = name.strip()
+def _check_department_free(*, code: str, name: str) -> None:
     if Department.objects.filter(code=code).exists():
         raise PeopleError(_("The department code %(code)s is taken.") % {"code": code})
     if Department.objects.filter(name=name).exists():
         raise PeopleError(_("A department named %(name)s already exists.") % {"name": name})
+
+
+def department_create(
+    *, code: str, name: str, in_joint_meeting: bool = True, actor: Any
+) -> Department:
+    """Add a department: departments sit at subdistrict level, so the whole territory's
+    office admin adds them."""
+    if not _is_system(actor) and not administers_whole_territory(actor):
+        raise PeopleError(_("Departments are added by an office admin of the whole subdistrict."))
+    code = check_code(code)
+    name = name.strip()
     with transaction.atomic():
-        department = Department.objects.create(
-            code=code, name=name, in_joint_meeting=in_joint_meeting
-        )
+        _check_department_free(code=code, name=name)
+        try:
+            with transaction.atomic():
+                department = Department.objects.create(
+                    code=code, name=name, in_joint_meeting=in_joint_meeting
+                )
+        except IntegrityError:
+            _check_department_free(code=code, name=name)
+            raise _saved_meanwhile() from None
         audit.record(
             actor=actor,
             action="people.department.create",
@@ -304,20 +381,25 @@ def party_organization_create(
     actor: Any,
 ) -> PartyOrganization:
     """Add a party organisation under `parent`; its path is the parent's path plus its code."""
-    code = _check_code(code)
+    code = check_code(code)
     if kind not in PartyOrganization.Kind.values:
         raise PeopleError(_("Unknown kind of party organisation %(kind)s.") % {"kind": kind})
-    if PartyOrganization.objects.filter(code=code).exists():
-        raise PeopleError(_("The party organisation code %(code)s is taken.") % {"code": code})
+    taken = PeopleError(_("The party organisation code %(code)s is taken.") % {"code": code})
     with transaction.atomic():
-        org = PartyOrganization.objects.create(
-            code=code,
-            name=name.strip(),
-            kind=kind,
-            parent=parent,
-            path=(parent.path if parent else "") + code + PATH_SEP,
-            region=region,
-        )
+        if PartyOrganization.objects.filter(code=code).exists():
+            raise taken
+        try:
+            with transaction.atomic():
+                org = PartyOrganization.objects.create(
+                    code=code,
+                    name=name.strip(),
+                    kind=kind,
+                    parent=parent,
+                    path=(parent.path if parent else "") + code + PATH_SEP,
+                    region=region,
+                )
+        except IntegrityError:  # the same code, saved by someone else meanwhile
+            raise taken from None
         audit.record(
             actor=actor,
             action="people.party_organization.create",
@@ -338,12 +420,19 @@ def work_team_create(
     name = name.strip()
     if headcount < 0:
         raise PeopleError(_("The number of people cannot be negative."))
-    if WorkTeam.objects.filter(region=region, name=name).exists():
-        raise PeopleError(
-            _("%(region)s already has a team named %(name)s.") % {"region": region, "name": name}
-        )
+    taken = PeopleError(
+        _("%(region)s already has a team named %(name)s.") % {"region": region, "name": name}
+    )
     with transaction.atomic():
-        team = WorkTeam.objects.create(name=name, region=region, leader=leader, headcount=headcount)
+        if WorkTeam.objects.filter(region=region, name=name).exists():
+            raise taken
+        try:
+            with transaction.atomic():
+                team = WorkTeam.objects.create(
+                    name=name, region=region, leader=leader, headcount=headcount
+                )
+        except IntegrityError:  # the same name, saved by someone else meanwhile
+            raise taken from None
         audit.record(
             actor=actor,
             action="people.work_team.create",
@@ -368,6 +457,21 @@ def _check_may_edit_region(actor: Any, region: Region) -> None:
         )
 
 
+def check_organization_in_community(organization: PartyOrganization, region: Region) -> None:
+    """A member's organisation must sit in the member's community, above it, or nowhere.
+
+    The subdistrict committee (on the root) takes members of any community; a
+    branch of 社区乙 does not take a member of 社区甲. The import asks this too.
+    """
+    home = organization.region
+    if home is None or home.path.startswith(region.path) or region.path.startswith(home.path):
+        return
+    raise PeopleError(
+        _("%(org)s belongs to %(org_region)s, not to %(region)s.")
+        % {"org": organization.name, "org_region": home.name, "region": region.name}
+    )
+
+
 def party_member_create(
     *,
     name: str,
@@ -385,19 +489,25 @@ def party_member_create(
     if gender not in ("", *PartyMember.Gender.values):
         raise PeopleError(_("Unknown gender %(gender)s.") % {"gender": gender})
     _check_may_edit_region(actor, region)
-    _check_mobile_free_for_member(mobile)
+    check_organization_in_community(organization, region)
     with transaction.atomic():
-        member = PartyMember.objects.create(
-            name=name.strip(),
-            organization=organization,
-            region=region,
-            mobile=mobile,
-            gender=gender,
-            birth_year=birth_year,
-            joined_on=joined_on,
-            holds_office=holds_office,
-            user=user,
-        )
+        _check_mobile_free_for_member(mobile)
+        try:
+            with transaction.atomic():
+                member = PartyMember.objects.create(
+                    name=name.strip(),
+                    organization=organization,
+                    region=region,
+                    mobile=mobile,
+                    gender=gender,
+                    birth_year=birth_year,
+                    joined_on=joined_on,
+                    holds_office=holds_office,
+                    user=user,
+                )
+        except IntegrityError:
+            _check_mobile_free_for_member(mobile)
+            raise _saved_meanwhile() from None
         audit.record(
             actor=actor,
             action="people.party_member.create",
@@ -422,13 +532,24 @@ def party_member_update(
     user: User | None | _Unset = UNSET,
 ) -> PartyMember:
     """Change the given fields; moving a member to another community needs scope there too."""
-    _check_may_edit_region(actor, member.region)
-    if not isinstance(region, _Unset) and region.pk != member.region_id:
-        _check_may_edit_region(actor, region)
     if not isinstance(gender, _Unset) and gender not in ("", *PartyMember.Gender.values):
         raise PeopleError(_("Unknown gender %(gender)s.") % {"gender": gender})
     with transaction.atomic():
-        locked = PartyMember.objects.select_for_update().get(pk=member.pk)
+        # Scope is checked on the row as stored, locked: `member` may have been
+        # read before someone else moved the member to another community.
+        locked = (
+            PartyMember.objects.select_for_update(of=("self",))
+            .select_related("region", "organization__region")
+            .get(pk=member.pk)
+        )
+        _check_may_edit_region(actor, locked.region)
+        if not isinstance(region, _Unset) and region.pk != locked.region_id:
+            _check_may_edit_region(actor, region)
+        if not isinstance(organization, _Unset) or not isinstance(region, _Unset):
+            check_organization_in_community(
+                locked.organization if isinstance(organization, _Unset) else organization,
+                locked.region if isinstance(region, _Unset) else region,
+            )
         before = audit.snapshot(locked, _MEMBER_FIELDS)
         if not isinstance(mobile, _Unset):
             mobile = (mobile or "").strip() or None
@@ -450,7 +571,11 @@ def party_member_update(
             locked.holds_office = holds_office
         if not isinstance(user, _Unset):
             locked.user = user
-        locked.save()
+        try:
+            with transaction.atomic():
+                locked.save()
+        except IntegrityError:
+            raise _saved_meanwhile() from None
         audit.record(
             actor=actor,
             action="people.party_member.update",

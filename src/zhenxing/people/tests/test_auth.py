@@ -76,7 +76,8 @@ def test_logout_is_audited(client, world):
 
 
 @pytest.mark.django_db
-def test_client_ip_behind_a_loopback_proxy_comes_from_x_real_ip(client, world):
+def test_client_ip_behind_a_loopback_proxy_comes_from_x_real_ip(client, world, settings):
+    settings.TRUST_X_REAL_IP = True  # a deployment whose proxy overwrites the header
     client.post(
         reverse("login"),
         {"username": "sec_a", "password": PASSWORD},
@@ -94,3 +95,19 @@ def test_x_real_ip_from_a_remote_client_is_not_trusted(client, world):
         HTTP_X_REAL_IP="203.0.113.7",
     )
     assert AuditEntry.objects.get(action="auth.login").ip_address == "198.51.100.9"
+
+
+@pytest.mark.django_db
+def test_an_exact_username_wins_over_someone_elses_mobile(client, world):
+    from zhenxing.people.models import User
+
+    # A login made before usernames that look like mobiles were refused.
+    legacy = User.objects.create_user(username="13800000002", password="legacy-pass-77")
+    client.post(reverse("login"), {"username": "13800000002", "password": "legacy-pass-77"})
+    assert _session_user_id(client) == str(legacy.pk)
+    client.post(reverse("logout"))
+    # The mobile's owner logs in with their username; the identifier is the other login's.
+    client.post(reverse("login"), {"username": "13800000002", "password": PASSWORD})
+    assert _session_user_id(client) is None
+    client.post(reverse("login"), {"username": "sec_a", "password": PASSWORD})
+    assert _session_user_id(client) == str(world.secretary_a.pk)

@@ -15,7 +15,14 @@ from zhenxing.people.imports import (
     template_workbook,
 )
 from zhenxing.people.models import PartyMember
-from zhenxing.people.tests.helpers import HEADER, make_xlsx, read_xlsx
+from zhenxing.people.tests.helpers import (
+    HEADER,
+    make_xlsx,
+    read_xlsx,
+    sheet_xlsx,
+    sheetless_xlsx,
+    truncated_sheet_xlsx,
+)
 
 
 def _import(rows, actor, header=HEADER):
@@ -212,3 +219,159 @@ def test_the_subdistrict_committee_accepts_members_of_any_community(world, roste
     # The committee sits on the root region, which contains every community.
     result = _import([["直属", "13900000501", "", "", "GCDW", "GC02", "", ""]], world.admin)
     assert result.ok, result.errors
+
+
+# --- damaged files are a clear error, never a crash ------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("content", [truncated_sheet_xlsx(), sheetless_xlsx()])
+def test_a_damaged_workbook_raises_an_import_file_error(world, roster, content):
+    count = PartyMember.objects.count()
+    with pytest.raises(ImportFileError):
+        party_members_import(file=io.BytesIO(content), filename="x.xlsx", actor=world.admin)
+    assert PartyMember.objects.count() == count
+
+
+# --- files as Excel and WPS users really make them ------------------------------------------
+
+
+def _import_lines(lines, actor, merge=""):
+    with translation.override("en"):
+        return party_members_import(
+            file=sheet_xlsx(lines, merge=merge), filename="roster.xlsx", actor=actor
+        )
+
+
+@pytest.mark.django_db
+def test_headers_with_spaces_line_breaks_notes_and_aliases_are_recognised(world, roster):
+    header = ["姓 名", "手机号码", "性　别", "党组织编码\n(必填)", "社区编码（必填）", " 入党日期 "]
+    result = _import_lines(
+        [header, ["赵六", "13900000401", "男", "GC01DZB", "GC01", "2001-07-01"]], world.admin
+    )
+    assert result.ok, result.errors
+    member = PartyMember.objects.get(mobile="13900000401")
+    assert (member.name, member.gender, member.joined_on) == (
+        "赵六",
+        "M",
+        datetime.date(2001, 7, 1),
+    )
+
+
+@pytest.mark.django_db
+def test_a_title_row_above_the_header_is_skipped_and_rows_keep_their_numbers(world, roster):
+    lines = [
+        ["社区甲党员花名册", None, None, None, None, None, None, None],
+        HEADER,
+        ["甲", "13900000410", "", "", "GC01DZB", "GC01", "", ""],
+        ["乙", "bad", "", "", "GC01DZB", "GC01", "", ""],
+    ]
+    result = _import_lines(lines, world.admin, merge="A1:H1")
+    assert [(e.row, e.column) for e in result.errors] == [(4, "手机号/mobile")]
+    assert _import_lines(lines[:3], world.admin, merge="A1:H1").created == 1
+
+
+@pytest.mark.django_db
+def test_a_missing_column_is_reported_on_the_header_row_below_a_title(world, roster):
+    lines = [["花名册"], ["姓名", "手机号", "社区编码"], ["某人", "13900000411", "GC01"]]
+    result = _import_lines(lines, world.admin)
+    assert _where(result) == {(2, "党组织编码")}
+
+
+@pytest.mark.django_db
+def test_rows_with_only_a_serial_number_are_blank(world, roster):
+    lines = [
+        ["序号", *HEADER],
+        [1, "甲", "13900000420", "", "", "GC01DZB", "GC01", "", ""],
+        [2, None, None, None, None, None, None, None, None],
+        [3, "", " ", None, None, None, None, None, None],
+    ]
+    result = _import_lines(lines, world.admin)
+    assert result.ok, result.errors
+    assert (result.rows, result.created) == (1, 1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2001/7/1",
+        "2001.7.1",
+        "2001年7月1日",
+        "2001-07-01 00:00:00",
+        "2001-7-1",
+        "20010701",
+        37073,  # Excel's serial number for 2001-07-01, in a cell formatted "General"
+        37073.0,
+        datetime.datetime(2001, 7, 1),
+    ],
+)
+def test_dates_as_excel_and_wps_write_them(world, roster, value):
+    rows = [["甲", "13900000430", "", "", "GC01DZB", "GC01", value, ""]]
+    result = _import(rows, world.admin)
+    assert result.ok, result.errors
+    assert PartyMember.objects.get(mobile="13900000430").joined_on == datetime.date(2001, 7, 1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["2001年13月1日", "7/1/2001", 0, -5, "2001"])
+def test_what_is_not_a_date_is_still_an_error(world, roster, value):
+    result = _import([["甲", "13900000431", "", "", "GC01DZB", "GC01", value, ""]], world.admin)
+    assert _where(result) == {(2, "入党日期")}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["13900000402.0", 13900000402.0, " 139 0000 0402 "])
+def test_a_mobile_stored_as_text_of_a_number_is_read(world, roster, value):
+    result = _import([["甲", value, "", "1975.0", "GC01DZB", "GC01", "", ""]], world.admin)
+    assert result.ok, result.errors
+    assert PartyMember.objects.get(mobile="13900000402").birth_year == 1975
+
+
+# --- trusted code, races ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_system_import_without_an_actor_is_unrestricted(world, roster):
+    rows = [
+        ["直属", "13900000440", "", "", "GCDW", "GC02", "", ""],
+        ["王刚", "13900000003", "", "", "GC02DZB", "GC02", "", "是"],
+    ]
+    result = _import(rows, None)
+    assert result.ok, result.errors
+    assert (result.created, result.updated) == (1, 1)
+    assert AuditEntry.objects.get(action="people.party_member.import").actor is None
+
+
+@pytest.mark.django_db
+def test_a_member_saved_by_someone_else_meanwhile_fails_the_import_cleanly(
+    world, roster, monkeypatch
+):
+    from zhenxing.people import imports
+
+    real_write = imports._write
+
+    def write_after_a_concurrent_insert(*args, **kwargs):
+        # Another request registers the same mobile between our check and our write.
+        PartyMember.objects.create(
+            name="抢先", mobile="13900000450", organization=roster.branch_a, region=world.a
+        )
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "_write", write_after_a_concurrent_insert)
+    with pytest.raises(ImportFileError):
+        _import([["甲", "13900000450", "", "", "GC01DZB", "GC01", "", ""]], world.admin)
+    assert not AuditEntry.objects.filter(action="people.party_member.import").exists()
+
+
+@pytest.mark.django_db
+def test_existing_members_are_locked_while_the_import_checks_them(world, roster):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rows = [["李明明", "13900000002", "", "", "GC01DZB", "GC01", "", ""]]
+    with CaptureQueriesContext(connection) as queries:
+        assert _import(rows, world.secretary_a).updated == 1
+    locked = [q["sql"] for q in queries if "FOR UPDATE" in q["sql"]]
+    if connection.features.has_select_for_update:
+        assert any("people_partymember" in sql for sql in locked)

@@ -12,8 +12,10 @@ from zhenxing.people.permissions import (
     can_import_party_members,
     communities_managed_by,
     get_party_member_for_user,
+    get_role_assignment_for_user,
     party_members_visible_to,
     party_organizations_visible_to,
+    role_assignments_visible_to,
     users_visible_to,
     work_teams_visible_to,
 )
@@ -135,3 +137,54 @@ def test_get_party_member_for_user_is_404_outside_scope(world, roster):
         get_party_member_for_user(world.nobody, roster.a1.pk)
     with pytest.raises(Http404):
         get_party_member_for_user(world.admin, "not-a-number")
+
+
+# --- an office admin below the subdistrict runs only their own part ------------------------
+
+
+@pytest.fixture
+def admin_of_a(world):
+    """An office admin whose role is on 社区甲, not on the subdistrict root."""
+    user = User.objects.create_user(username="office_a", password="x")
+    RoleAssignment.objects.create(user=user, role=Role.OFFICE_ADMIN, region=world.a)
+    return user
+
+
+@pytest.mark.django_db
+def test_a_community_admin_reads_and_manages_only_that_community(world, roster, admin_of_a):
+    assert _names(party_members_visible_to(admin_of_a)) == {"张红", "李明"}
+    assert _names(party_organizations_visible_to(admin_of_a)) == {"社区甲党支部"}
+    assert _names(work_teams_visible_to(admin_of_a)) == {"甲清洁队"}
+    assert set(communities_managed_by(admin_of_a)) == {world.a}
+    assert can_edit_party_member(admin_of_a, roster.a1)
+    assert not can_edit_party_member(admin_of_a, roster.b1)
+    with pytest.raises(Http404):
+        get_party_member_for_user(admin_of_a, roster.b1.pk)
+    usernames = set(users_visible_to(admin_of_a).values_list("username", flat=True))
+    # Role holders of 社区甲, and logins with no role yet (to give them one).
+    assert usernames == {"office_a", "sec_a", "insp_a", "pm_a", "lead_a", "nobody"}
+    with pytest.raises(Http404):
+        get_role_assignment_for_user(admin_of_a, world.outsider.role_assignments.get().pk)
+    with pytest.raises(Http404):
+        get_role_assignment_for_user(admin_of_a, world.admin.role_assignments.get().pk)
+    assert get_role_assignment_for_user(admin_of_a, world.inspector_a.role_assignments.get().pk)
+
+
+@pytest.mark.django_db
+def test_a_department_role_beside_a_community_admin_role_reads_no_more_people(
+    world, roster, admin_of_a
+):
+    RoleAssignment.objects.create(
+        user=admin_of_a, role=Role.DEPARTMENT_STAFF, department=world.dept
+    )
+    assert _names(party_members_visible_to(admin_of_a)) == {"张红", "李明"}
+    assert not can_edit_party_member(admin_of_a, roster.b1)
+    assert "sec_b" not in set(users_visible_to(admin_of_a).values_list("username", flat=True))
+
+
+@pytest.mark.django_db
+def test_a_user_who_holds_roles_in_two_communities_shows_only_the_visible_ones(world):
+    RoleAssignment.objects.create(user=world.inspector_a, role=Role.INSPECTOR, region=world.b)
+    visible = role_assignments_visible_to(world.party_member_a).filter(user=world.inspector_a)
+    assert [a.region for a in visible] == [world.a]
+    assert role_assignments_visible_to(world.admin).filter(user=world.inspector_a).count() == 2

@@ -346,3 +346,174 @@ def test_party_member_update_refuses_out_of_scope_changes(world, roster):
         party_member_update(member=roster.a2, name="读者", actor=world.inspector_a)
     roster.a2.refresh_from_db()
     assert (roster.a2.name, roster.a2.region_id) == ("李明", world.a.pk)
+
+
+# --- who may assign: only the office-admin role counts ------------------------------
+
+
+@pytest.fixture
+def admin_of_a_in_a_department(world):
+    """Office admin of 社区甲 who also works in a department (so reads the whole territory)."""
+    user = User.objects.create_user(username="office_a_dept", password="x")
+    RoleAssignment.objects.create(user=user, role=Role.OFFICE_ADMIN, region=world.a)
+    RoleAssignment.objects.create(user=user, role=Role.DEPARTMENT_STAFF, department=world.dept)
+    return user
+
+
+@pytest.mark.django_db
+def test_a_department_role_never_widens_what_an_admin_may_assign(world, admin_of_a_in_a_department):
+    actor = admin_of_a_in_a_department
+    n = AuditEntry.objects.count()
+    with pytest.raises(PeopleError):  # making oneself admin of the whole subdistrict
+        role_assign(user=actor, role=Role.OFFICE_ADMIN, region=world.root, actor=actor)
+    with pytest.raises(PeopleError):
+        role_assign(user=world.nobody, role=Role.INSPECTOR, region=world.b, actor=actor)
+    with pytest.raises(PeopleError):
+        role_assign(
+            user=world.nobody, role=Role.DEPARTMENT_STAFF, department=world.dept, actor=actor
+        )
+    with pytest.raises(PeopleError):  # taking the subdistrict admin's role away
+        role_revoke(assignment=world.admin.role_assignments.get(), actor=actor)
+    with pytest.raises(PeopleError):  # nor a department role of someone else
+        role_revoke(assignment=world.dept_staff.role_assignments.get(), actor=actor)
+    assert AuditEntry.objects.count() == n
+    assert RoleAssignment.objects.filter(user=actor).count() == 2
+    assert RoleAssignment.objects.filter(user__in=[world.admin, world.dept_staff]).count() == 2
+    # ...while inside 社区甲 the admin role still works.
+    role_assign(user=world.nobody, role=Role.INSPECTOR, region=world.area_a1, actor=actor)
+
+
+@pytest.mark.django_db
+def test_roles_on_a_root_need_an_admin_of_every_root(world):
+    from zhenxing.territory.services import region_create
+
+    region_create(code="XQ", name="新区", parent=None, actor=None)
+    # world.admin administers GC but not the new root: GC's own roles are
+    # roles of the whole subdistrict level, so no longer theirs to hand out.
+    with pytest.raises(PeopleError):
+        role_assign(user=world.nobody, role=Role.OFFICE_ADMIN, region=world.root, actor=world.admin)
+    role_assign(user=world.nobody, role=Role.SECRETARY, region=world.a, actor=world.admin)
+
+
+@pytest.mark.django_db
+def test_departments_are_created_by_an_admin_of_the_whole_subdistrict(world, admin_of_b):
+    with pytest.raises(PeopleError):
+        department_create(code="D08", name="水务所", actor=admin_of_b)
+    with pytest.raises(PeopleError):
+        department_create(code="D08", name="水务所", actor=world.secretary_a)
+    assert department_create(code="D08", name="水务所", actor=world.admin).code == "D08"
+
+
+# --- races: the database has the last word ---------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_duplicate_role_on_a_department_or_region(world):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoleAssignment.objects.create(
+            user=world.dept_staff, role=Role.DEPARTMENT_STAFF, department=world.dept
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoleAssignment.objects.create(user=world.secretary_a, role=Role.SECRETARY, region=world.a)
+    # The same role elsewhere is a different assignment.
+    RoleAssignment.objects.create(user=world.secretary_a, role=Role.SECRETARY, region=world.b)
+
+
+@pytest.mark.django_db
+def test_a_duplicate_that_slips_past_the_checks_is_a_people_error(world, roster, monkeypatch):
+    """Two requests at once both pass the look-up; the constraint catches the second."""
+    from zhenxing.people import services
+
+    n = AuditEntry.objects.count()
+    monkeypatch.setattr(services, "_check_user_free", lambda *a, **k: None)
+    with pytest.raises(PeopleError):
+        user_create(username="sec_a", password="x", actor=world.admin)
+    with pytest.raises(PeopleError):
+        user_create(username="other", password="x", mobile="13800000002", actor=world.admin)
+    monkeypatch.setattr(services, "_check_department_free", lambda *a, **k: None)
+    with pytest.raises(PeopleError):
+        department_create(code="D01", name="别的", actor=world.admin)
+    monkeypatch.setattr(services, "_check_mobile_free_for_member", lambda *a, **k: None)
+    with pytest.raises(PeopleError):
+        party_member_create(
+            name="重号",
+            mobile=roster.a1.mobile,
+            organization=roster.branch_a,
+            region=world.a,
+            actor=world.admin,
+        )
+    with pytest.raises(PeopleError):
+        party_member_update(member=roster.a2, mobile=roster.a1.mobile, actor=world.admin)
+    assert AuditEntry.objects.count() == n
+
+
+@pytest.mark.django_db
+def test_party_member_update_checks_scope_on_the_stored_row(world, roster):
+    stale = PartyMember.objects.get(pk=roster.a2.pk)  # read while still in 社区甲
+    party_member_update(
+        member=roster.a2, region=world.b, organization=roster.branch_b, actor=world.admin
+    )
+    with pytest.raises(PeopleError):
+        party_member_update(member=stale, name="改名", actor=world.secretary_a)
+    roster.a2.refresh_from_db()
+    assert (roster.a2.name, roster.a2.region_id) == ("李明", world.b.pk)
+
+
+# --- organisation and community agree -----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_member_organisation_must_belong_to_the_community(world, roster):
+    with pytest.raises(PeopleError, match="社区乙"):
+        party_member_create(
+            name="错配", organization=roster.branch_b, region=world.a, actor=world.admin
+        )
+    with pytest.raises(PeopleError):
+        party_member_update(member=roster.a2, organization=roster.branch_b, actor=world.admin)
+    with pytest.raises(PeopleError):
+        party_member_update(member=roster.a2, region=world.b, actor=world.admin)
+    # The subdistrict committee sits on the root, which holds every community.
+    party_member_create(name="直属", organization=roster.committee, region=world.b, actor=None)
+    roster.a2.refresh_from_db()
+    assert (roster.a2.organization_id, roster.a2.region_id) == (roster.branch_a.pk, world.a.pk)
+
+
+# --- usernames and mobiles never collide at login -------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_username_may_not_look_like_someone_elses_mobile(world):
+    with pytest.raises(PeopleError):  # 13800000002 is the secretary's mobile
+        user_create(username="13800000002", password="x", actor=world.admin)
+    with pytest.raises(PeopleError):  # nobody's yet, but could become someone's
+        user_create(username="13700000123", password="x", actor=world.admin)
+    # One's own mobile as a username is the same person either way.
+    user = user_create(
+        username="13700000124", password="x", mobile="13700000124", actor=world.admin
+    )
+    assert user.username == user.mobile
+    legacy = User.objects.create_user(username="13700000125", password="x")
+    with pytest.raises(PeopleError):  # a mobile that is another login's username
+        user_update(user=world.inspector_a, mobile=legacy.username, actor=world.admin)
+    with pytest.raises(PeopleError):
+        user_create(username="x2", password="x", mobile=legacy.username, actor=world.admin)
+
+
+@pytest.mark.django_db
+def test_organisations_and_teams_saved_twice_at_once_are_a_people_error(world, monkeypatch):
+    from django.db.models import QuerySet
+
+    party_organization_create(
+        code="GCDW", name="党工委", kind="committee", parent=None, region=world.root, actor=None
+    )
+    work_team_create(name="清洁队", region=world.a, actor=None)
+    # Both requests pass the look-up before either has written.
+    monkeypatch.setattr(QuerySet, "exists", lambda self: False)
+    with pytest.raises(PeopleError):
+        party_organization_create(
+            code="GCDW", name="重复", kind="branch", parent=None, region=None, actor=None
+        )
+    with pytest.raises(PeopleError):
+        work_team_create(name="清洁队", region=world.a, actor=None)

@@ -133,3 +133,26 @@ def test_others_get_403_when_adding_a_department(client_for, world):
         )
         assert response.status_code == 403
     assert not Department.objects.filter(code="D09").exists()
+
+
+@pytest.mark.django_db
+def test_a_community_admin_may_not_add_departments(client_for, world):
+    from zhenxing.people.models import Role, RoleAssignment, User
+
+    admin_of_a = User.objects.create_user(username="office_a", password="x")
+    RoleAssignment.objects.create(user=admin_of_a, role=Role.OFFICE_ADMIN, region=world.a)
+    client = client_for(admin_of_a)
+    assert client.get(reverse("people:departments")).context["form"] is None
+    response = client.post(reverse("people:departments"), {"code": "D09", "name": "X"})
+    assert response.status_code == 403
+    assert not Department.objects.filter(code="D09").exists()
+
+
+@pytest.mark.django_db
+def test_a_department_code_is_checked_by_the_same_rule_as_the_service(client_for, world):
+    response = client_for(world.admin).post(
+        reverse("people:departments"), {"code": "D/9", "name": "斜杠"}
+    )
+    assert response.status_code == 400
+    assert "1–40" in str(response.context["form"].errors["code"])
+    assert not Department.objects.filter(name="斜杠").exists()

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib import messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from zhenxing.core.models import AuditEntry
 from zhenxing.people.models import PartyMember
 from zhenxing.people.services import party_member_create
-from zhenxing.people.tests.helpers import make_xlsx, read_xlsx
+from zhenxing.people.tests.helpers import (
+    make_xlsx,
+    read_xlsx,
+    sheetless_xlsx,
+    truncated_sheet_xlsx,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -319,6 +325,8 @@ def test_import_page_bad_rows_are_listed_and_nothing_is_written(client_for, worl
         ("members.csv", b"name,mobile\n"),  # wrong type
         ("members.xlsx", b"this is not a zip file"),  # right name, unreadable
         ("members.xls", b"\xd0\xcf\x11\xe0"),  # old Excel format
+        ("members.xlsx", truncated_sheet_xlsx()),  # a half-copied sheet
+        ("members.xlsx", sheetless_xlsx()),  # no worksheet at all
     ],
 )
 def test_import_page_refuses_files_that_are_not_xlsx_with_400(
@@ -361,3 +369,133 @@ def test_the_template_downloads_with_its_header(client_for, world):
     assert response.status_code == 200
     assert response["Content-Type"] == XLSX
     assert read_xlsx(response.content)[0][:2] == ("姓名", "手机号")
+
+
+# --- an office admin of one community ----------------------------------------------------
+
+
+@pytest.fixture
+def admin_of_a(world):
+    from zhenxing.people.models import Role, RoleAssignment, User
+
+    user = User.objects.create_user(username="office_a", password="x")
+    RoleAssignment.objects.create(user=user, role=Role.OFFICE_ADMIN, region=world.a)
+    return user
+
+
+@pytest.mark.django_db
+def test_a_community_admin_gets_404_on_another_communitys_member(
+    client_for, world, roster, admin_of_a
+):
+    client = client_for(admin_of_a)
+    assert client.get(reverse("people:member_detail", args=[roster.b1.pk])).status_code == 404
+    edit = reverse("people:member_edit", args=[roster.b1.pk])
+    assert client.get(edit).status_code == 404
+    assert client.post(edit, _member_form(roster.b1, name="篡改")).status_code == 404
+    roster.b1.refresh_from_db()
+    assert roster.b1.name == "王刚"
+    listed = client.get(reverse("people:members")).context["page"].object_list
+    assert {m.name for m in listed} == {"张红", "李明"}
+
+
+@pytest.mark.django_db
+def test_a_community_admins_export_has_only_that_community_with_full_mobiles(
+    client_for, world, roster, admin_of_a
+):
+    rows = read_xlsx(client_for(admin_of_a).get(reverse("people:member_export")).content)
+    assert {(r[0], r[1]) for r in rows[1:]} == {("张红", "13900000001"), ("李明", "13900000002")}
+
+
+@pytest.mark.django_db
+def test_an_admin_who_is_secretary_elsewhere_exports_that_community_masked(
+    client_for, world, roster, admin_of_a
+):
+    # The export's full numbers are for the office's own communities; a
+    # secretary's role elsewhere does not turn them on there.
+    from zhenxing.people.models import Role, RoleAssignment
+
+    RoleAssignment.objects.create(user=admin_of_a, role=Role.SECRETARY, region=world.b)
+    rows = read_xlsx(client_for(admin_of_a).get(reverse("people:member_export")).content)
+    assert {r[1] for r in rows[1:]} == {"13900000001", "13900000002", "139****0003"}
+
+
+# --- searching by mobile needs the right to see the number ---------------------------------
+
+
+@pytest.mark.django_db
+def test_readers_cannot_find_a_member_by_a_mobile_they_only_see_masked(client_for, world, roster):
+    def names(user, q):
+        client = client_for(user)
+        listed = client.get(reverse("people:members"), {"q": q}).context["page"].object_list
+        exported = read_xlsx(client.get(reverse("people:member_export"), {"q": q}).content)
+        assert {r[0] for r in exported[1:]} == {m.name for m in listed}  # same filter
+        return {m.name for m in listed}
+
+    for reader in (world.inspector_a, world.party_member_a, world.team_leader_a):
+        assert names(reader, "13900000001") == set()
+        assert names(reader, "张") == {"张红"}  # by name, as before
+    assert names(world.secretary_a, "13900000001") == {"张红"}  # sees it in full anyway
+    assert names(world.admin, "13900000003") == {"王刚"}
+
+
+# --- the export is capped and streamed ----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_export_over_the_cap_asks_to_narrow_the_filters(client_for, world, roster, monkeypatch):
+    from zhenxing.people import views
+
+    monkeypatch.setattr(views, "MEMBER_EXPORT_MAX_ROWS", 2)
+    client = client_for(world.admin)
+    response = client.get(reverse("people:member_export"), {"has_login": "no"})
+    assert response.status_code == 200  # 李明 and 王刚: exactly the cap
+    assert len(read_xlsx(response.content)) == 1 + 2
+    capped = client.get(reverse("people:member_export"))
+    assert capped.status_code == 302
+    assert capped.url == reverse("people:members")
+    (message,) = client.get(capped.url).context["messages"]
+    assert message.level == messages.WARNING and "2" in str(message)
+    filtered = client.get(reverse("people:member_export"), {"q": "王"})
+    assert filtered.status_code == 200  # a narrower filter gets its file
+    assert AuditEntry.objects.filter(action="people.party_member.export").count() == 2
+
+
+@pytest.mark.django_db
+def test_the_export_streams_its_rows(client_for, world, roster, monkeypatch):
+    from collections.abc import Iterator
+
+    from zhenxing.people import views
+
+    real = views.xlsx_response
+    seen = {}
+
+    def spy(filename, headers, rows, **kwargs):
+        seen["lazy"] = isinstance(rows, Iterator)
+        return real(filename, headers, rows, **kwargs)
+
+    monkeypatch.setattr(views, "xlsx_response", spy)
+    response = client_for(world.admin).get(reverse("people:member_export"))
+    assert response.status_code == 200 and seen == {"lazy": True}
+    entry = AuditEntry.objects.get(action="people.party_member.export")
+    assert entry.changes["rows"] == 3 and entry.changes["full_mobiles"] == 3
+
+
+# --- organisation and community agree -------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_member_form_with_an_organisation_of_another_community_is_400(client_for, world, roster):
+    client = client_for(world.admin)
+    data = _member_form(roster.a2, organization=roster.branch_b.pk)
+    response = client.post(reverse("people:member_edit", args=[roster.a2.pk]), data)
+    assert response.status_code == 400
+    (error,) = response.context["form"].non_field_errors()
+    assert "社区乙党支部" in error and "社区甲" in error
+    created = client.post(
+        reverse("people:member_create"),
+        {**data, "name": "错配", "mobile": "13900000060"},
+    )
+    assert created.status_code == 400
+    assert not PartyMember.objects.filter(mobile="13900000060").exists()
+    roster.a2.refresh_from_db()
+    assert roster.a2.organization_id == roster.branch_a.pk

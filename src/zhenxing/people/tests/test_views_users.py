@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from zhenxing.core.models import AuditEntry
 from zhenxing.people.models import Role, RoleAssignment, User
+from zhenxing.people.services import PeopleError, role_assign
 
 
 def _usernames(response) -> set[str]:
@@ -57,10 +58,9 @@ def test_user_list_filters_and_shows_roles_with_bounded_queries(
     client = client_for(world.admin)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("people:users"))
-    assert (
-        len(response.context["page"].object_list) == 48
-        or response.context["page"].paginator.count == 48
-    )
+    # 8 personas + 40 members, all on the first page of 50.
+    assert response.context["page"].paginator.count == 48
+    assert len(response.context["page"].object_list) == 48
     body = response.content.decode()
     assert "甲一片区" in body  # the scope of each role is shown
     assert _usernames(client.get(reverse("people:users"), {"role": "secretary"})) == {
@@ -187,6 +187,12 @@ def test_an_office_admin_cannot_assign_out_of_scope(client_for, world):
         {"username": "nobody", "role": "inspector", "region": world.a.pk},
     )
     assert response.status_code == 400  # 社区甲 is not even offered
+    offered = set(response.context["form"].fields["region"].queryset)
+    assert world.a not in offered and world.b in offered
+    assert not RoleAssignment.objects.filter(user=world.nobody).exists()
+    # ...and the service refuses it too, whatever a form offered.
+    with pytest.raises(PeopleError):
+        role_assign(user=world.nobody, role=Role.INSPECTOR, region=world.a, actor=admin_b)
     assert not RoleAssignment.objects.filter(user=world.nobody).exists()
 
 
@@ -290,3 +296,78 @@ def test_navigation_entries_follow_the_roles(client_for, world):
     assert reverse("people:members") not in department
     assert reverse("people:teams") in department
     assert not {reverse("people:members"), reverse("people:users")} & menu_urls(world.nobody)
+
+
+# --- an office admin below the subdistrict, with a department role beside it ------------
+
+
+@pytest.fixture
+def admin_of_a_in_a_department(world):
+    user = User.objects.create_user(username="office_a", password="x")
+    RoleAssignment.objects.create(user=user, role=Role.OFFICE_ADMIN, region=world.a)
+    RoleAssignment.objects.create(user=user, role=Role.DEPARTMENT_STAFF, department=world.dept)
+    return user
+
+
+@pytest.mark.django_db
+def test_the_assign_page_offers_only_regions_the_actor_administers(
+    client_for, world, admin_of_a_in_a_department
+):
+    client = client_for(admin_of_a_in_a_department)
+    form = client.get(reverse("people:role_assign")).context["form"]
+    offered = {r.code for r in form.fields["region"].queryset}
+    assert offered == {"GC01", "GC01-01", "GC01-01-A", "GC01-01-B"}
+    response = client.post(
+        reverse("people:role_assign"),
+        {"username": "office_a", "role": "office_admin", "region": world.root.pk},
+    )
+    assert response.status_code == 400
+    assert not RoleAssignment.objects.filter(
+        user=admin_of_a_in_a_department, region=world.root
+    ).exists()
+    # The subdistrict admin's role is not even there to revoke.
+    root_admin = world.admin.role_assignments.get()
+    assert client.post(reverse("people:role_revoke", args=[root_admin.pk])).status_code == 404
+    assert RoleAssignment.objects.filter(pk=root_admin.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_community_admin_sees_and_revokes_only_in_that_community(
+    client_for, world, admin_of_a_in_a_department
+):
+    client = client_for(admin_of_a_in_a_department)
+    listed = _usernames(client.get(reverse("people:users")))
+    assert "sec_b" not in listed and "office" not in listed
+    assert {"sec_a", "insp_a", "nobody"} <= listed  # and role-less logins, to give them one
+    in_b = world.outsider.role_assignments.get()
+    assert client.post(reverse("people:role_revoke", args=[in_b.pk])).status_code == 404
+    in_a = world.inspector_a.role_assignments.get()
+    assert client.post(reverse("people:role_revoke", args=[in_a.pk])).status_code == 302
+    assert RoleAssignment.objects.filter(pk=in_b.pk).exists()
+
+
+# --- what a reader of the user list learns ------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_user_list_shows_only_roles_the_viewer_reads(client_for, world):
+    RoleAssignment.objects.create(user=world.inspector_a, role=Role.INSPECTOR, region=world.b)
+    body = client_for(world.party_member_a).get(reverse("people:users")).content.decode()
+    assert "社区甲" in body and "社区乙" not in body
+    assert "社区乙" in client_for(world.admin).get(reverse("people:users")).content.decode()
+
+
+@pytest.mark.django_db
+def test_readers_cannot_find_a_login_by_its_mobile(client_for, world):
+    assert (
+        _usernames(
+            client_for(world.party_member_a).get(reverse("people:users"), {"q": "13800000002"})
+        )
+        == set()
+    )
+    assert _usernames(
+        client_for(world.party_member_a).get(reverse("people:users"), {"q": "sec"})
+    ) == {"sec_a"}
+    assert _usernames(
+        client_for(world.admin).get(reverse("people:users"), {"q": "13800000002"})
+    ) == {"sec_a"}
