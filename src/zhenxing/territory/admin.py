@@ -8,11 +8,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
 from zhenxing.core.admin import AuditedAdmin
 from zhenxing.territory.models import Region, RegionLevel
+from zhenxing.territory.services import name_problem
+
+
+class RegionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Region
+        fields = ["name", "population", "households"]
+
+    def clean_name(self) -> str:
+        # The same rule as the services and the import: no control characters.
+        name = self.cleaned_data["name"].strip()
+        if problem := name_problem(name):
+            raise forms.ValidationError(problem)
+        return name
 
 
 @admin.register(RegionLevel)
@@ -24,6 +39,7 @@ class RegionLevelAdmin(AuditedAdmin):
 
 @admin.register(Region)
 class RegionAdmin(AuditedAdmin):
+    form = RegionAdminForm
     list_display = ["code", "name", "depth", "parent", "population", "households", "updated_at"]
     list_filter = ["depth"]
     search_fields = ["code", "name"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
@@ -16,12 +16,17 @@ from ninja.errors import HttpError
 from zhenxing.core.permissions import get_visible_or_404
 from zhenxing.people.scopes import in_scope, regions_visible_to
 from zhenxing.territory.lookup import find_area
-from zhenxing.territory.models import Region, area_depth, level_names
+from zhenxing.territory.models import CODE_PATTERN, CODE_RE, Region, area_depth, level_names
 from zhenxing.territory.selectors import community_code_of, cooperative_code_of, parent_code_of
 
 router = Router()
 
 MAX_LIMIT = 500
+# Query parameters naming a region must look like a code, and free text must
+# hold no control characters: both are refused with 422 before any query
+# (PostgreSQL answers NUL in text with an error).
+_CODE_PARAM = f"^{CODE_PATTERN}$"
+_TEXT_PARAM = r"^[^\x00-\x1f\x7f]*$"
 
 
 class Message(Schema):
@@ -104,8 +109,12 @@ _LIST_FIELDS = (
 def list_regions(
     request: HttpRequest,
     level: Annotated[int | None, Query(ge=1, description="Depth, 1 = root.")] = None,
-    parent: Annotated[str | None, Query(description="Only children of this code.")] = None,
-    q: Annotated[str | None, Query(max_length=100, description="Name contains.")] = None,
+    parent: Annotated[
+        str | None, Query(pattern=_CODE_PARAM, description="Only children of this code.")
+    ] = None,
+    q: Annotated[
+        str | None, Query(max_length=100, pattern=_TEXT_PARAM, description="Name contains.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
@@ -149,7 +158,9 @@ def lookup_area(
 )
 def regions_geojson(
     request: HttpRequest,
-    root: Annotated[str | None, Query(description="Only under this region's code.")] = None,
+    root: Annotated[
+        str | None, Query(pattern=_CODE_PARAM, description="Only under this region's code.")
+    ] = None,
     level: Annotated[int | None, Query(ge=1, description="Depth; default the areas.")] = None,
 ) -> dict[str, Any]:
     qs = regions_visible_to(request.user).filter(
@@ -181,6 +192,9 @@ def regions_geojson(
 
 @router.get("/{code}", response={200: RegionDetail, 404: Message}, summary="One region")
 def region_detail(request: HttpRequest, code: str) -> Any:
+    if not CODE_RE.fullmatch(code):
+        # No region has such a code: answered like any other unknown one.
+        raise Http404
     region = get_visible_or_404(regions_visible_to, request.user, code=code)
     return {
         **_out(region, level_names()),

@@ -9,32 +9,51 @@ Rows name their parent by code. Parents may come later in the same file (the
 rows are ordered parents-first before writing) or exist already. A code that
 exists is updated (name, geometry, figures); a new code is created. A
 region's parent never changes through an import: moving a region would
-rewrite its subtree's paths and is not offered.
+rewrite its subtree's paths and is not offered. Codes are one code whatever
+their letter case: "gc01" beside an existing "GC01" is refused, not created.
+
+The regions a file names are read and locked inside the writing transaction,
+and an update writes only the fields that changed, so an edit made while an
+import runs is neither checked against stale values nor overwritten.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhenxing.core import audit
-from zhenxing.territory import lookup
 from zhenxing.territory.geometry import GeometryError, centroid_of, parse_polygonal
 from zhenxing.territory.models import PATH_SEP, Region, RegionQuerySet, level_names
-from zhenxing.territory.selectors import parent_code_of, subtree
-from zhenxing.territory.services import TerritoryError, check_code
+from zhenxing.territory.selectors import parent_code_of
+from zhenxing.territory.services import (
+    TerritoryError,
+    build_region,
+    check_code,
+    name_problem,
+    shorten,
+)
 
-MAX_NAME_LENGTH = Region._meta.get_field("name").max_length or 100
 MAX_PATH_LENGTH = Region._meta.get_field("path").max_length or 400
 # Chunk size for `code IN (…)` lookups: well under SQLite's bound-parameter limit.
 _CHUNK = 2000
+# Population, households and level go into PostgreSQL integer columns.
+MAX_WHOLE_NUMBER = 2_147_483_647
+# Digits only, ASCII, at most ten: str.isdigit() also takes "²" and "٣", and
+# int() refuses strings beyond 4,300 digits.
+_WHOLE_NUMBER_TEXT = re.compile(r"[0-9]{1,10}")
+# The import's audit row keeps the before/after values of at most this many
+# updated regions (and counts the rest): polygons make these values large.
+AUDIT_MAX_REGIONS = 500
 
 # XLSX column headers, Chinese first (the template uses them), English accepted.
 COLUMNS: list[tuple[str, str, bool]] = [
@@ -71,6 +90,9 @@ class ImportRow:
     geometry: dict[str, Any] | None = None
     population: int | None = None
     households: int | None = None
+    # False when `parent_code` is no possible code (already reported): the row
+    # cannot be placed, and it is never looked up in the database.
+    parent_ok: bool = True
 
 
 @dataclass
@@ -98,7 +120,8 @@ def _text(value: Any) -> str:
 
 
 def _whole_number(value: Any, label: str, errors: list[str]) -> int | None:
-    """A non-negative whole number from a cell/property, None when blank; an error otherwise."""
+    """A whole number from 0 to MAX_WHOLE_NUMBER from a cell/property, None when blank;
+    an error otherwise."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     number: int | None = None
@@ -106,14 +129,21 @@ def _whole_number(value: Any, label: str, errors: list[str]) -> int | None:
         number = None
     elif isinstance(value, int):
         number = value
-    elif isinstance(value, float) and value.is_integer():
+    elif isinstance(value, float) and value.is_integer():  # False for inf and nan
         number = int(value)
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and _WHOLE_NUMBER_TEXT.fullmatch(value.strip()):
         number = int(value.strip())
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = MAX_WHOLE_NUMBER + 1  # more than ten digits: too large, said below
     if number is None or number < 0:
         errors.append(
             _("%(field)s must be a whole number of 0 or more, not “%(value)s”.")
-            % {"field": label, "value": value}
+            % {"field": label, "value": shorten(value)}
+        )
+        return None
+    if number > MAX_WHOLE_NUMBER:
+        errors.append(
+            _("%(field)s must be at most %(max)s.") % {"field": label, "max": MAX_WHOLE_NUMBER}
         )
         return None
     return number
@@ -128,21 +158,28 @@ def _row(
     name = _text(values.get("name"))
     parent_code = _text(values.get("parent_code"))
     code_ok = False
+    parent_ok = True
     if not code:
         problems.append(_("The code is missing."))
     else:
         try:
             check_code(code)
             code_ok = True
+        except TerritoryError as exc:
+            problems.append(str(exc))
+    if parent_code:
+        try:
+            check_code(parent_code)
         except TerritoryError:
+            # No region can have such a code; never send it to the database
+            # (PostgreSQL refuses NUL in text with an error).
             problems.append(
-                _("The code “%(code)s” is invalid: use 1–40 characters without “/”.")
-                % {"code": code}
+                _("The parent code “%(code)s” is not a valid code.")
+                % {"code": shorten(parent_code)}
             )
-    if not name:
-        problems.append(_("The name is missing."))
-    elif len(name) > MAX_NAME_LENGTH:
-        problems.append(_("The name is longer than %(max)s characters.") % {"max": MAX_NAME_LENGTH})
+            parent_ok = False
+    if problem := name_problem(name):
+        problems.append(problem)
     level = _whole_number(values.get("level"), _("The level"), problems)
     population = _whole_number(values.get("population"), _("The population"), problems)
     households = _whole_number(values.get("households"), _("The number of households"), problems)
@@ -168,6 +205,7 @@ def _row(
         geometry=clean_geometry,
         population=population,
         households=households,
+        parent_ok=parent_ok,
     )
 
 
@@ -175,7 +213,8 @@ def read_geojson(data: bytes) -> tuple[list[ImportRow], list[RowError]]:
     """Rows of a GeoJSON FeatureCollection; row numbers are feature positions from 1."""
     try:
         document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # RecursionError: nesting deeper than the parser's stack ("[[[[…").
         raise ImportFileError(_("The file is not valid JSON (UTF-8).")) from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise ImportFileError(_("The file is not a GeoJSON FeatureCollection."))
@@ -205,6 +244,18 @@ def _header_field(cell: Any) -> str | None:
     return _HEADER_ALIASES.get(key)
 
 
+def _sheet_lines(workbook: Any) -> Iterator[tuple[Any, ...]]:
+    """The first worksheet's rows as values.
+
+    Only reading the sheet is guarded: a damaged sheet inside a valid zip is a
+    file error, but a bad value in a row is that row's error, never this.
+    """
+    try:
+        yield from workbook.worksheets[0].iter_rows(values_only=True)
+    except Exception:  # openpyxl raises XML, key, index and value errors for a damaged sheet
+        raise ImportFileError(_("The file is not a readable XLSX workbook.")) from None
+
+
 def read_xlsx(data: bytes) -> tuple[list[ImportRow], list[RowError]]:
     """Rows of the first worksheet; row numbers are the spreadsheet's (header = 1)."""
     from openpyxl import load_workbook
@@ -214,8 +265,7 @@ def read_xlsx(data: bytes) -> tuple[list[ImportRow], list[RowError]]:
     except Exception:  # openpyxl raises zip, XML and key errors for a file that is not XLSX
         raise ImportFileError(_("The file is not a readable XLSX workbook.")) from None
     try:
-        sheet = workbook.worksheets[0]
-        lines: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
+        lines = _sheet_lines(workbook)
         header = next(lines, None)
         if header is None:
             raise ImportFileError(_("The worksheet is empty."))
@@ -239,10 +289,6 @@ def read_xlsx(data: bytes) -> tuple[list[ImportRow], list[RowError]]:
             row = _row(number, values, None, errors)
             if row is not None:
                 rows.append(row)
-    except ImportFileError:
-        raise
-    except Exception:  # a damaged sheet inside a valid zip
-        raise ImportFileError(_("The file is not a readable XLSX workbook.")) from None
     finally:
         workbook.close()
     if not rows and not errors:
@@ -254,13 +300,75 @@ def read_xlsx(data: bytes) -> tuple[list[ImportRow], list[RowError]]:
 
 
 def _existing(codes: Iterable[str]) -> dict[str, Region]:
-    codes = sorted(set(codes))
+    """The regions whose code is one of `codes` in any letter case, keyed by their own code.
+
+    Called inside the import's transaction: the rows are locked (PostgreSQL),
+    so what the checks see is what the writes change, and an edit made
+    meanwhile waits for the import instead of being overwritten by it. Each
+    batch is locked in primary-key order, so that imports of the same codes
+    queue behind each other rather than deadlock.
+    """
+    lowered = sorted({code.lower() for code in codes})
     found: dict[str, Region] = {}
-    for start in range(0, len(codes), _CHUNK):
-        chunk = codes[start : start + _CHUNK]
-        for region in Region.objects.filter(code__in=chunk):
+    for start in range(0, len(lowered), _CHUNK):
+        chunk = lowered[start : start + _CHUNK]
+        regions = (
+            Region.objects.select_for_update()
+            .alias(code_lower=Lower("code"))
+            .filter(code_lower__in=chunk)
+            .order_by("pk")
+        )
+        for region in regions:
             found[region.code] = region
     return found
+
+
+def _unique_rows(rows: Sequence[ImportRow], errors: list[RowError]) -> list[ImportRow]:
+    """The rows whose code no earlier row has, in any letter case; the others reported."""
+    unique: list[ImportRow] = []
+    first: dict[str, ImportRow] = {}  # lower-case code → first row with it
+    for row in rows:
+        earlier = first.get(row.code.lower())
+        if earlier is None:
+            first[row.code.lower()] = row
+            unique.append(row)
+        elif earlier.code == row.code:
+            errors.append(
+                (
+                    row.row,
+                    _("The code %(code)s appears more than once (first at row %(first)s).")
+                    % {"code": row.code, "first": earlier.row},
+                )
+            )
+        else:
+            errors.append(
+                (
+                    row.row,
+                    _("The code %(code)s differs only in case from %(other)s (row %(first)s).")
+                    % {"code": row.code, "other": earlier.code, "first": earlier.row},
+                )
+            )
+    return unique
+
+
+def _check_case(
+    rows: Sequence[ImportRow], existing: dict[str, Region], errors: list[RowError]
+) -> None:
+    """Report new codes that an existing region already has in another letter case."""
+    by_lower = {code.lower(): code for code in existing}
+    for row in rows:
+        other = by_lower.get(row.code.lower())
+        if other is not None and other != row.code:
+            errors.append(
+                (
+                    row.row,
+                    _(
+                        "The code %(code)s differs only in case from the existing region "
+                        "%(other)s; codes are the same whatever their case."
+                    )
+                    % {"code": row.code, "other": other},
+                )
+            )
 
 
 @dataclass
@@ -308,6 +416,9 @@ def _resolve(
         # Place the walk's rows from the top down.
         for row in reversed(chain):
             if row.code in failed:
+                continue
+            if not row.parent_ok:
+                failed[row.code] = row.row  # its parent code was reported while reading
                 continue
             current = existing.get(row.code)
             parent_path: str | None
@@ -399,6 +510,40 @@ def _changes(plan: _Plan) -> dict[str, Any]:
     return {k: v for k, v in wanted.items() if getattr(region, k) != v}
 
 
+def _updates(
+    plans: dict[str, _Plan], now: Any
+) -> tuple[dict[tuple[str, ...], list[Region]], dict[str, dict[str, list[Any]]], int]:
+    """The changed regions grouped by the fields that changed, the audit's [before, after]
+    per field per code (bounded), and the number of unchanged regions."""
+    groups: dict[tuple[str, ...], list[Region]] = {}
+    audited: dict[str, dict[str, list[Any]]] = {}
+    unchanged = 0
+    for plan in sorted(plans.values(), key=lambda p: p.path):
+        if plan.existing is None:
+            continue
+        changes = _changes(plan)
+        if not changes:
+            unchanged += 1
+            continue
+        region = plan.existing  # the copy read under lock in this transaction
+        if "geometry" in changes:
+            changes["centroid_lat"], changes["centroid_lng"] = centroid_of(
+                parse_polygonal(changes["geometry"])
+            )
+        before = {name: getattr(region, name) for name in changes}
+        for name, value in changes.items():
+            setattr(region, name, value)
+        region.updated_at = now  # bulk_update skips auto_now
+        groups.setdefault((*sorted(changes), "updated_at"), []).append(region)
+        if len(audited) < AUDIT_MAX_REGIONS:
+            audited[region.code] = {
+                name: [before[name], value]
+                for name, value in changes.items()
+                if before[name] != value
+            }
+    return groups, audited, unchanged
+
+
 def import_rows(
     rows: Sequence[ImportRow],
     *,
@@ -409,69 +554,47 @@ def import_rows(
     """Check every row and, only if none is bad, write them all in one transaction.
 
     `errors` carries the format errors found while reading the file. When
-    `actor` is a user, every region must lie in their scope; None (a command
-    line import) is unrestricted.
+    `actor` is a user, every region must lie in what they administer (their
+    office-admin roles); None (a command line import) is unrestricted.
     """
-    from zhenxing.people.scopes import scope_paths
+    from zhenxing.people.scopes import office_admin_paths
 
     found: list[RowError] = list(errors)
-    unique: list[ImportRow] = []
-    first_row: dict[str, int] = {}
-    for row in rows:
-        if row.code in first_row:
-            found.append(
-                (
-                    row.row,
-                    _("The code %(code)s appears more than once (first at row %(first)s).")
-                    % {"code": row.code, "first": first_row[row.code]},
-                )
-            )
-            continue
-        first_row[row.code] = row.row
-        unique.append(row)
-
-    existing = _existing(
-        [r.code for r in unique] + [r.parent_code for r in unique if r.parent_code]
-    )
-    plans = _resolve(unique, existing, found)
-    scope = scope_paths(actor) if actor is not None else None
-    _check_plans(plans, scope, found)
-    if found:
-        return ImportResult(errors=sorted(set(found)))
-
+    unique = _unique_rows(rows, found)
+    scope = office_admin_paths(actor) if actor is not None else None
     result = ImportResult()
-    created_codes: list[str] = []
-    updated: dict[str, list[str]] = {}
-    now = timezone.now()
     try:
         with transaction.atomic():
-            pks = {code: region.pk for code, region in existing.items()}
-            new_plans = sorted(
-                (p for p in plans.values() if p.existing is None), key=lambda p: p.depth
+            # The checks run on rows read and locked inside the transaction
+            # that writes, so that they and the writes see the same territory.
+            existing = _existing(
+                [r.code for r in unique]
+                + [r.parent_code for r in unique if r.parent_code and r.parent_ok]
             )
+            _check_case(unique, existing, found)
+            plans = _resolve(unique, existing, found)
+            _check_plans(plans, scope, found)
+            if found:
+                return ImportResult(errors=sorted(set(found)))
+
+            pks = {code: region.pk for code, region in existing.items()}
+            new_plans = [p for p in plans.values() if p.existing is None]
+            created_codes: list[str] = []
             # One bulk insert per depth: a level's parents all exist before it is written.
             for depth in sorted({p.depth for p in new_plans}):
-                level = [p for p in new_plans if p.depth == depth]
-                objs = []
-                for plan in level:
-                    row = plan.row
-                    lat = lng = None
-                    if row.geometry is not None:
-                        lat, lng = centroid_of(parse_polygonal(row.geometry))
-                    objs.append(
-                        Region(
-                            code=row.code,
-                            name=row.name,
-                            parent_id=pks[row.parent_code] if row.parent_code else None,
-                            depth=plan.depth,
-                            path=plan.path,
-                            geometry=row.geometry,
-                            centroid_lat=lat,
-                            centroid_lng=lng,
-                            population=row.population,
-                            households=row.households,
-                        )
+                objs = [
+                    build_region(
+                        code=plan.row.code,
+                        name=plan.row.name,
+                        parent_id=pks[plan.row.parent_code] if plan.row.parent_code else None,
+                        parent_path=plan.path.removesuffix(plan.row.code + PATH_SEP),
+                        geometry=plan.row.geometry,
+                        population=plan.row.population,
+                        households=plan.row.households,
                     )
+                    for plan in sorted(new_plans, key=lambda p: p.path)
+                    if plan.depth == depth
+                ]
                 Region.objects.bulk_create(objs, batch_size=500)
                 if any(obj.pk is None for obj in objs):  # a backend that returns no ids
                     pks.update(_pks_of([obj.code for obj in objs]))
@@ -479,39 +602,12 @@ def import_rows(
                     pks.update({obj.code: obj.pk for obj in objs})
                 created_codes.extend(obj.code for obj in objs)
 
-            changed: list[Region] = []
-            for plan in plans.values():
-                if plan.existing is None:
-                    continue
-                changes = _changes(plan)
-                if not changes:
-                    result.unchanged += 1
-                    continue
-                region = plan.existing
-                for name, value in changes.items():
-                    setattr(region, name, value)
-                if "geometry" in changes:
-                    region.centroid_lat, region.centroid_lng = centroid_of(
-                        parse_polygonal(region.geometry)
-                    )
-                region.updated_at = now  # bulk_update skips auto_now; the lookup key needs it
-                changed.append(region)
-                updated[region.code] = sorted(changes)
-            Region.objects.bulk_update(
-                changed,
-                [
-                    "name",
-                    "geometry",
-                    "centroid_lat",
-                    "centroid_lng",
-                    "population",
-                    "households",
-                    "updated_at",
-                ],
-                batch_size=500,
-            )
+            groups, audited, result.unchanged = _updates(plans, timezone.now())
+            for fields, regions in groups.items():
+                # Only the fields that changed: nothing else is written back.
+                Region.objects.bulk_update(regions, list(fields), batch_size=500)
             result.created = len(created_codes)
-            result.updated = len(changed)
+            result.updated = sum(len(regions) for regions in groups.values())
             audit.record(
                 actor=actor,
                 action="territory.import",
@@ -524,7 +620,10 @@ def import_rows(
                 changes={
                     "source": source,
                     "created": created_codes,
-                    "updated": updated,
+                    # {code: {field: [before, after]}} for the first AUDIT_MAX_REGIONS.
+                    "updated": audited,
+                    "updated_count": result.updated,
+                    "updated_omitted": result.updated - len(audited),
                     "unchanged": result.unchanged,
                 },
             )
@@ -533,7 +632,6 @@ def import_rows(
         return ImportResult(
             errors=[(0, _("The territory changed during the import; please import again."))]
         )
-    lookup.invalidate()
     return result
 
 
@@ -587,11 +685,6 @@ def regions_geojson(regions: RegionQuerySet) -> dict[str, Any]:
         )
     ]
     return {"type": "FeatureCollection", "features": features}
-
-
-def export_geojson(root: Region) -> dict[str, Any]:
-    """`root` and its whole subtree as GeoJSON (see `regions_geojson`)."""
-    return regions_geojson(subtree(root))
 
 
 def xlsx_template() -> bytes:

@@ -11,17 +11,20 @@ How it works
   metres to within a fraction of a percent across a subdistrict-sized
   territory, so the border tolerance is a plain metre distance.
 * The index is built once per process and reused. Each call first reads a
-  *version key* — the area depth and the latest ``updated_at`` (with that
-  row's id) among the area rows — in two tiny indexed queries, and rebuilds
-  the index only when the key changed. Creating or editing an area moves the
-  key, in this process or in another one, without a cache server or signals.
-  (A count of the areas would also catch deletions, but counting 10,000 rows
-  on every call costs milliseconds; instead a deleted area is noticed when
-  its row is fetched: the index is dropped and the lookup asked again.)
-* The territory services also call :func:`invalidate` after each write: with
-  a frozen clock (tests) an edit can leave the key unchanged, and this keeps
-  the writing process exact in that case too. Code that changes areas with
-  ``QuerySet.update()`` must set ``updated_at`` itself.
+  *version key* — the area depth and the territory version
+  (``models.TerritoryVersion``) — in two tiny queries, and rebuilds the index
+  only when the key changed. Every write to the regions moves the version
+  in its own transaction (``Region.save``/``delete`` and the queryset's
+  ``update``, ``bulk_create``, ``bulk_update`` and ``delete`` do it; raw SQL
+  must call ``models.bump_territory_version``), so the key changes exactly
+  when a write commits, in this process or in another one, without a cache
+  server or signals. (Timestamps would not do: an import stamps its rows
+  before it commits, so a slow one can commit after a quicker edit with an
+  earlier ``updated_at`` and leave the latest timestamp unchanged.) Each
+  bump also writes a random nonce, so an index built inside a transaction
+  that was then rolled back never matches a later write's counter value.
+* A row deleted behind the ORM's back is noticed when it is fetched: the
+  index is dropped and the lookup asked again.
 * A point on a shared border touches several polygons; the area with the
   lowest code wins, so the answer never depends on the order of rows. A
   point outside every polygon goes to the nearest area within the tolerance
@@ -43,7 +46,7 @@ from django.conf import settings
 from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
 
-from zhenxing.territory.models import Region, area_depth
+from zhenxing.territory.models import Region, area_depth, territory_version
 
 logger = logging.getLogger(__name__)
 
@@ -80,17 +83,8 @@ def invalidate() -> None:
 
 
 def _version_key() -> VersionKey:
-    """(area depth, latest updated_at, its row's id): changes whenever an area is written."""
-    depth = area_depth()
-    latest = (
-        Region.objects.filter(depth=depth)
-        .order_by("-updated_at", "-id")
-        .values_list("updated_at", "id")
-        .first()
-    )
-    if latest is None:
-        return (depth, None, None)
-    return (depth, latest[0].isoformat(), latest[1])
+    """(area depth, territory version): changes whenever a write to the regions commits."""
+    return (area_depth(), territory_version())
 
 
 def _build_index(key: VersionKey) -> _Index:
@@ -171,6 +165,7 @@ def find_area(lat: float, lng: float, tolerance_m: float | None = None) -> Regio
         area = Region.objects.filter(pk=pk).first()
         if area is not None:
             return area
-        # Deleted since the index was built (deletions leave the key alone).
+        # Deleted since the index was built, by a write that left the key alone
+        # (raw SQL), or while this process read the key: ask again, rebuilt.
         invalidate()
     return None

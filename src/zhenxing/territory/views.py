@@ -7,18 +7,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from zhenxing.core.listing import paginate
-from zhenxing.core.permissions import get_visible_or_404, require
+from zhenxing.core.permissions import get_visible_or_404
 from zhenxing.core.xlsx import xlsx_download, xlsx_response
 from zhenxing.people.models import RoleAssignment
+from zhenxing.people.permissions import users_visible_to
 from zhenxing.people.scopes import in_scope, is_office_admin, regions_visible_to, scope_paths
 from zhenxing.territory.forms import BrowserForm, ImportForm
 from zhenxing.territory.imports import COLUMNS as IMPORT_COLUMNS
@@ -28,7 +28,7 @@ from zhenxing.territory.imports import (
     regions_geojson,
     xlsx_template,
 )
-from zhenxing.territory.models import Region, RegionLevel
+from zhenxing.territory.models import CODE_RE, Region, RegionLevel, area_depth, level_names
 from zhenxing.territory.selectors import (
     COMMUNITY_DEPTH,
     community_code_of,
@@ -104,24 +104,29 @@ def _cooperative_legend(user: Any, community_code: str) -> list[dict[str, str]]:
     ]
 
 
-def _label(level: RegionLevel) -> str:
-    """A level's name in the current language (as models.level_names, without a query)."""
-    english = (get_language() or "").startswith("en")
-    return (level.name_en or level.name) if english else level.name
+def _visible_region_or_404(user: Any, code: str) -> Region:
+    """The region with this code in the user's scope; 404 otherwise.
+
+    A string that cannot be a code (a NUL, a space…) is answered 404 here,
+    before it reaches the database, which may refuse it with an error.
+    """
+    if not CODE_RE.fullmatch(code):
+        raise Http404
+    return get_visible_or_404(regions_visible_to, user, code=code)
 
 
-def _area_depth(levels: list[RegionLevel]) -> int:
-    """models.area_depth() from rows already loaded."""
-    return next((lvl.depth for lvl in levels if lvl.is_area), 4)
-
-
-def _browser_rows(request: HttpRequest) -> tuple[Any, list[RegionLevel], int, int, str, Any]:
-    """The browser's filters applied to the user's territory; shared with the XLSX export."""
+def _levels() -> tuple[dict[int, str], int]:
+    """The level names and the area depth, from one query."""
     levels = list(RegionLevel.objects.all())
-    area = _area_depth(levels)
+    return level_names(levels), area_depth(levels)
+
+
+def _browser_rows(request: HttpRequest) -> tuple[Any, dict[int, str], int, int, str, Any]:
+    """The browser's filters applied to the user's territory; shared with the XLSX export."""
+    names, area = _levels()
     data = request.GET.copy()
     data.setdefault("level", str(area))
-    form = BrowserForm(data, levels=[(lvl.depth, _label(lvl)) for lvl in levels])
+    form = BrowserForm(data, levels=sorted(names.items()))
     level, q = area, ""
     if form.is_valid():
         level = form.cleaned_data["level"] or area
@@ -130,14 +135,14 @@ def _browser_rows(request: HttpRequest) -> tuple[Any, list[RegionLevel], int, in
     if q:
         regions = regions.filter(name__icontains=q)
     regions = with_children_count(regions).select_related("parent").order_by("path")
-    return form, levels, level, area, q, regions
+    return form, names, level, area, q, regions
 
 
 @require_GET
 @login_required
 def browser(request: HttpRequest) -> HttpResponse:
     """The map and table of one level of the user's territory (default: the areas)."""
-    form, levels, level, area, q, regions = _browser_rows(request)
+    form, names, level, area, q, regions = _browser_rows(request)
     status = 200 if form.is_valid() else 400
     listing = paginate(
         request,
@@ -150,7 +155,7 @@ def browser(request: HttpRequest) -> HttpResponse:
         # so tell them apart by cooperative instead.
         legend = _cooperative_legend(request.user, legend[0]["code"])
         colour_by, legend_title = "cooperative", _("Cooperatives")
-    level_name = next((_label(lvl) for lvl in levels if lvl.depth == level), str(level))
+    level_name = names.get(level, str(level))
     config = _map_config(
         geojsonUrl=reverse("api:regions_geojson") + f"?level={level}",
         colours={entry["code"]: entry["colour"] for entry in legend},
@@ -179,18 +184,18 @@ def browser(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def region_detail(request: HttpRequest, code: str) -> HttpResponse:
-    region = get_visible_or_404(regions_visible_to, request.user, code=code)
-    levels = list(RegionLevel.objects.all())
-    names = {lvl.depth: _label(lvl) for lvl in levels}
-    area = _area_depth(levels)
+    region = _visible_region_or_404(request.user, code)
+    names, area = _levels()
     ancestors = [{"region": a, "visible": in_scope(request.user, a)} for a in region.ancestors()]
     children = list(
         with_children_count(Region.objects.filter(parent=region))
         .order_by("path")
         .only("code", "name", "depth", "path", "geometry", "population")
     )
+    # Only the holders the viewer may see on the rosters: department staff
+    # read the whole territory but not the communities' people.
     people = (
-        RoleAssignment.objects.filter(region=region)
+        RoleAssignment.objects.filter(region=region, user__in=users_visible_to(request.user))
         .select_related("user")
         .order_by("role", "user__username")
     )
@@ -257,7 +262,7 @@ def export(request: HttpRequest) -> HttpResponse:
     regions = regions_visible_to(request.user)
     name = "territory"
     if root_code := request.GET.get("root"):
-        root = get_visible_or_404(regions_visible_to, request.user, code=root_code)
+        root = _visible_region_or_404(request.user, root_code)
         regions = regions.filter(path__startswith=root.path)
         name = f"territory-{root.code}"
     response = HttpResponse(
@@ -272,7 +277,7 @@ def export(request: HttpRequest) -> HttpResponse:
 @login_required
 def export_xlsx(request: HttpRequest) -> HttpResponse:
     """The browser's table as XLSX, in the import's columns so it can be edited and re-imported."""
-    form, levels, level, _area, _q, regions = _browser_rows(request)
+    form, _names, level, _area, _q, regions = _browser_rows(request)
     if not form.is_valid():
         return HttpResponse(_("Choose a level from the list."), status=400)
     rows = (
@@ -294,8 +299,13 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def import_regions(request: HttpRequest) -> HttpResponse:
-    """Upload a GeoJSON or XLSX file of regions; all rows are written or none."""
-    require(is_office_admin(request.user))
+    """Upload a GeoJSON or XLSX file of regions; all rows are written or none.
+
+    Office admins only; anyone else gets 404 (what they may not use does not
+    exist for them). Each row must lie in what the admin administers.
+    """
+    if not is_office_admin(request.user):
+        raise Http404
     if request.method == "GET":
         return render(request, "territory/import.html", {"form": ImportForm()})
     form = ImportForm(request.POST, request.FILES)
@@ -323,5 +333,6 @@ def import_regions(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
-    require(is_office_admin(request.user))
+    if not is_office_admin(request.user):
+        raise Http404
     return xlsx_download(xlsx_template(), "territory-template.xlsx")

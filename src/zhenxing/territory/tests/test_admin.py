@@ -40,3 +40,14 @@ def test_regions_are_listed_but_not_added_or_restructured_in_the_admin(client, s
     )
     world.a.refresh_from_db()
     assert (world.a.name, world.a.population, world.a.code) == ("社区甲（改）", 5100, "GC01")
+
+
+def test_the_admin_refuses_control_characters_in_a_region_name(client, superuser, world):
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:territory_region_change", args=[world.a.pk]),
+        {"name": "坏\x07名", "population": 5000, "households": ""},
+    )
+    assert response.status_code == 200  # the form again, with its error
+    world.a.refresh_from_db()
+    assert world.a.name == "社区甲"

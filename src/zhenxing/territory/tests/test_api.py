@@ -176,3 +176,30 @@ def test_the_endpoints_are_in_the_openapi_schema(world, client):
     components = schema["components"]["schemas"]
     assert {"RegionOut", "RegionPage", "RegionDetail", "FeatureCollection"} <= set(components)
     assert "404" in paths["/api/v1/regions/{code}"]["get"]["responses"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=%00",
+        "q=a%07b",
+        "parent=%00",
+        "parent=GC%00",
+        "parent=a%20b",
+    ],
+)
+def test_nul_and_control_characters_in_list_parameters_are_refused(world, client_for, query):
+    # PostgreSQL refuses NUL in text with an error: it never reaches the database.
+    response = client_for(world.admin).get(f"{URL}?{query}")
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("root", ["%00", "GC%00", "a%07b"])
+def test_a_malformed_geojson_root_is_refused(world, client_for, root):
+    response = client_for(world.admin).get(f"{URL}/geojson?root={root}")
+    assert response.status_code in (404, 422)
+
+
+@pytest.mark.parametrize("code", ["%00", "GC01%00", "a%07b", "gc01"])
+def test_a_malformed_or_miscased_code_is_404(world, client_for, code):
+    assert client_for(world.admin).get(f"{URL}/{code}").status_code == 404

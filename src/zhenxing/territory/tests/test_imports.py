@@ -15,14 +15,18 @@ from zhenxing.people.models import Role, RoleAssignment
 from zhenxing.territory.imports import (
     COLUMNS,
     ImportFileError,
-    export_geojson,
     import_file,
     regions_geojson,
     xlsx_template,
 )
 from zhenxing.territory.lookup import find_area
 from zhenxing.territory.models import Region
+from zhenxing.territory.selectors import subtree
 from zhenxing.territory.tests.conftest import square
+
+
+def export_geojson(root: Region) -> dict:
+    return regions_geojson(subtree(root))
 
 
 def feature(code: str, name: str, parent: str, level: int | None = None, geometry=None, **more):
@@ -98,7 +102,12 @@ def test_geojson_import_updates_existing_codes(world):
     # Figures not given in the file are left alone.
     assert Region.objects.get(code="GC01").population == 5000
     changes = AuditEntry.objects.get(action="territory.import").changes
-    assert changes["updated"] == {"GC01": ["name"], "GC01-01-A": ["geometry"]}
+    # Each changed field with its value before and after, as a single edit records it.
+    assert changes["updated"]["GC01"] == {"name": ["社区甲", "社区甲（更名）"]}
+    moved = changes["updated"]["GC01-01-A"]
+    assert moved["geometry"] == [square(113.10, 23.00), square(113.10, 23.10)]
+    assert moved["centroid_lat"] == [pytest.approx(23.005), pytest.approx(23.105)]
+    assert (changes["updated_count"], changes["updated_omitted"]) == (2, 0)
     assert changes["unchanged"] == 1
     # The lookup sees the moved polygon.
     assert find_area(23.105, 113.105) == area
@@ -281,3 +290,119 @@ def test_export_then_import_into_an_empty_territory_round_trips(world):
     assert (result.created, result.errors) == (8, [])
     assert snapshot_db() == before
     assert regions_geojson(Region.objects.all()) == exported
+
+
+# --- numbers, text and files that must be refused, not crash --------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        10**19,  # beyond the database's integer
+        2_147_483_648,  # one beyond it
+        "10000000000",
+        "²",  # a digit to str.isdigit(), not to int()
+        "٣",  # an Arabic-Indic three
+        "9" * 5000,  # beyond Python's int() digit limit
+        -1,
+        1.5,
+        float("inf"),
+        True,
+    ],
+)
+def test_out_of_range_or_odd_numbers_are_row_errors(world, value):
+    data = json.dumps(
+        {"type": "FeatureCollection", "features": [feature("GC09", "社区", "GC", population=value)]}
+    ).encode()
+    result = import_file("x.geojson", data, actor=world.admin)
+    assert [row for row, _m in result.errors] == [1]
+    assert "population" in result.errors[0][1]
+    assert len(result.errors[0][1]) < 300  # the value is shortened in the message
+    assert not Region.objects.filter(code="GC09").exists()
+
+
+def test_the_largest_figures_are_accepted(world):
+    data = geojson_bytes(feature("GC09", "社区", "GC", population=2_147_483_647, households="0"))
+    result = import_file("x.geojson", data, actor=world.admin)
+    assert result.ok, result.errors
+    assert Region.objects.get(code="GC09").population == 2_147_483_647
+
+
+def test_a_number_too_long_for_int_in_a_spreadsheet_is_a_row_error_not_a_file_error(world):
+    data = xlsx_bytes(
+        ["编码", "名称", "上级编码", "人口", "户数"],
+        ["GC09", "社区", "GC", "9" * 5000, 10**19],
+    )
+    result = import_file("x.xlsx", data, actor=world.admin)
+    assert [row for row, _m in result.errors] == [2, 2]
+    assert not Region.objects.filter(code="GC09").exists()
+
+
+@pytest.mark.parametrize("data", [b"[" * 200_000, b'{"a":' * 200_000])
+def test_deeply_nested_json_is_an_unreadable_file(world, data):
+    with pytest.raises(ImportFileError):
+        import_file("x.geojson", data, actor=world.admin)
+
+
+# --- the import's checks and writes against concurrent edits --------------------------------
+
+
+def test_an_edit_made_while_an_import_runs_is_not_overwritten(world, monkeypatch):
+    from zhenxing.territory import imports
+    from zhenxing.territory.services import region_update
+
+    resolve = imports._resolve
+
+    def someone_else_edits_first(*args, **kwargs):
+        # Another admin changes 社区甲's figures while this import checks its rows.
+        region_update(region=Region.objects.get(code="GC01"), population=9999, actor=None)
+        return resolve(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "_resolve", someone_else_edits_first)
+    result = import_file(
+        "x.geojson", geojson_bytes(feature("GC01", "社区甲（更名）", "GC")), actor=world.admin
+    )
+    assert (result.ok, result.updated) == (True, 1)
+    fresh = Region.objects.get(code="GC01")
+    assert (fresh.name, fresh.population) == ("社区甲（更名）", 9999)
+
+
+def test_the_import_reads_and_locks_the_regions_inside_its_transaction(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    data = geojson_bytes(feature("GC01", "社区甲（更名）", "GC"), feature("GC09", "社区", "GC"))
+    with CaptureQueriesContext(connection) as queries:
+        assert import_file("x.geojson", data, actor=world.admin).ok
+    sql = [q["sql"] for q in queries.captured_queries]
+    begin = next(i for i, s in enumerate(sql) if s.startswith("SAVEPOINT"))
+    reads = [i for i, s in enumerate(sql) if 'FROM "territory_region"' in s and "SELECT" in s]
+    # Every read of the regions the import checks and writes happens after it began.
+    assert reads and min(reads) > begin
+    if connection.features.has_select_for_update:
+        assert any("FOR UPDATE" in sql[i] for i in reads)
+
+
+def test_an_importer_is_bounded_by_what_they_administer_not_what_they_read(world):
+    # Office admin of 社区甲 and secretary of 社区乙: reads both, administers only 社区甲.
+    RoleAssignment.objects.create(user=world.nobody, role=Role.OFFICE_ADMIN, region=world.a)
+    RoleAssignment.objects.create(user=world.nobody, role=Role.SECRETARY, region=world.b)
+    data = geojson_bytes(feature("GC01-02", "甲二经济社", "GC01"), feature("GC02", "乙改名", "GC"))
+    result = import_file("x.geojson", data, actor=world.nobody)
+    assert [row for row, _m in result.errors] == [2]
+    assert Region.objects.get(code="GC02").name == "社区乙"
+
+
+def test_the_import_audit_row_is_bounded(world, monkeypatch):
+    from zhenxing.territory import imports
+
+    monkeypatch.setattr(imports, "AUDIT_MAX_REGIONS", 2)
+    data = geojson_bytes(
+        feature("GC01", "甲", "GC"), feature("GC02", "乙", "GC"), feature("GC01-01", "甲一", "GC01")
+    )
+    result = import_file("x.geojson", data, actor=world.admin)
+    assert result.updated == 3
+    changes = AuditEntry.objects.get(action="territory.import").changes
+    assert len(changes["updated"]) == 2
+    assert (changes["updated_count"], changes["updated_omitted"]) == (3, 1)
+    assert changes["updated"]["GC01"] == {"name": ["社区甲", "甲"]}

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 import random
+from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.db import transaction
 
 from zhenxing.territory import lookup
 from zhenxing.territory.lookup import find_area
@@ -144,7 +146,7 @@ def test_the_index_is_rebuilt_when_an_area_changes(world):
 def test_a_deleted_area_is_not_returned(world):
     assert find_area(23.005, 113.12) == world.area_a2
     assert find_area(23.005, 113.125) == world.area_b1
-    # Delete 甲二 (not the latest-changed area, so the version key stays the same).
+    # A deletion moves the version key like any other write.
     world.area_a2.delete()
     assert find_area(23.005, 113.115) is None
     # Its border with 乙一 now belongs to 乙一 alone.
@@ -189,3 +191,61 @@ def test_a_grid_of_ten_thousand_areas(world):
         # The world's own areas still answer beside the grid.
         assert find_area(23.005, 113.105) == world.area_a1
         assert build.call_count == 1
+
+
+def test_a_write_committed_with_an_older_timestamp_is_still_seen(world):
+    # An import stamps its rows before its transaction commits, so a slower
+    # import can commit *after* a quicker edit with an *earlier* updated_at.
+    # The index must follow the commits, not the clocks.
+    assert find_area(23.005, 113.105) == world.area_a1
+    # 甲一 moves, stamped earlier than 乙一's last change (the latest so far).
+    earlier = world.area_b1.updated_at - timedelta(hours=1)
+    Region.objects.filter(pk=world.area_a1.pk).update(
+        geometry=square(113.10, 23.50), updated_at=earlier
+    )
+    assert find_area(23.505, 113.105) == world.area_a1
+    assert find_area(23.005, 113.105) is None
+
+
+def test_an_index_built_inside_a_rolled_back_write_is_not_reused(world):
+    class Abandon(Exception):
+        pass
+
+    with pytest.raises(Abandon), transaction.atomic():
+        region_update(region=world.area_b1, geometry=square(113.10, 23.50), actor=None)
+        # Built from the uncommitted polygon, under this transaction's version.
+        assert find_area(23.505, 113.105) == world.area_b1
+        raise Abandon
+    # Another write brings the counter back to the value the abandoned one had.
+    Region.objects.filter(pk=world.area_a2.pk).update(name="甲二片区（改）")
+    assert find_area(23.505, 113.105) is None
+    assert find_area(23.005, 113.125) == world.area_b1
+
+
+def test_every_kind_of_write_moves_the_version(world):
+    from zhenxing.territory.models import territory_version
+
+    seen = [territory_version()]
+
+    def moved() -> bool:
+        seen.append(territory_version())
+        return seen[-1] != seen[-2]
+
+    area = Region.objects.get(pk=world.area_a1.pk)
+    area.name = "改名"
+    area.save()
+    assert moved()
+    Region.objects.filter(pk=area.pk).update(name="再改")
+    assert moved()
+    area.name = "三改"
+    Region.objects.bulk_update([area], ["name"])
+    assert moved()
+    bulk_grid(world.coop_b, n=1, lng0=114.0, lat0=22.5, size=0.001)
+    assert moved()
+    Region.objects.filter(code="GC02-01-000000").delete()
+    assert moved()
+    world.area_a2.delete()
+    assert moved()
+    # A query that writes nothing leaves it alone.
+    Region.objects.filter(code="NOPE").update(name="x")
+    assert not moved()

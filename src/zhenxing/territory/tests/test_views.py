@@ -13,7 +13,7 @@ from zhenxing.core.models import AuditEntry
 from zhenxing.core.navigation import menu_for
 from zhenxing.people.models import RoleAssignment
 from zhenxing.territory.imports import import_file
-from zhenxing.territory.models import PATH_SEP, Region
+from zhenxing.territory.models import PATH_SEP, Region, RegionLevel
 from zhenxing.territory.services import region_create
 from zhenxing.territory.tests.conftest import square
 from zhenxing.territory.tests.test_imports import feature, geojson_bytes
@@ -103,6 +103,20 @@ def test_the_browser_colours_areas_by_community_when_several_are_in_scope(world,
 def test_the_browser_refuses_an_unknown_level(world, client_for):
     assert client_for(world.admin).get(BROWSER, {"level": "nine"}).status_code == 400
     assert client_for(world.admin).get(BROWSER, {"level": 9}).status_code == 400
+
+
+def test_the_browser_still_works_with_the_level_table_emptied(world, client_for):
+    # The level names fall back to the configured defaults, as everywhere else.
+    RegionLevel.objects.all().delete()
+    response = client_for(world.admin).get(BROWSER)
+    assert response.status_code == 200
+    assert response.context["level"] == 4
+    assert response.context["level_name"] == "片区"
+    assert [r.code for r in response.context["page"].object_list] == [
+        "GC01-01-A",
+        "GC01-01-B",
+        "GC02-01-A",
+    ]
 
 
 def test_the_browser_for_a_user_without_a_scope_says_what_to_do(world, client_for):
@@ -210,6 +224,23 @@ def test_a_region_without_drawn_children_maps_the_areas_under_it(world, client_f
     assert groups == {"GC01-01-A": "GC01", "GC01-01-B": "GC01", "GC02-01-A": "GC02"}
 
 
+def test_the_region_page_lists_only_the_role_holders_the_viewer_may_see(world, client_for):
+    # Department staff read the whole territory, but not the community rosters.
+    response = client_for(world.dept_staff).get(region_url("GC01"))
+    assert response.status_code == 200
+    assert list(response.context["people"]) == []
+    html = response.content.decode()
+    assert "sec_a" not in html and "138****0002" not in html
+    # A holder of a role in the community reads its roster.
+    response = client_for(world.inspector_a).get(region_url("GC01"))
+    assert {a.user.username for a in response.context["people"]} == {
+        "sec_a",
+        "insp_a",
+        "pm_a",
+        "lead_a",
+    }
+
+
 def test_region_breadcrumbs_link_only_to_regions_in_scope(world, client_for):
     response = client_for(world.secretary_a).get(region_url("GC01-01-A"))
     assert response.status_code == 200
@@ -226,6 +257,13 @@ def test_the_region_page_is_404_outside_the_scope(world, client_for):
     assert client_for(world.outsider).get(region_url("GC01-01-A")).status_code == 404
     assert client_for(world.secretary_a).get(region_url("GC02")).status_code == 404
     assert client_for(world.admin).get(region_url("NOPE")).status_code == 404
+
+
+@pytest.mark.parametrize("code", ["%00", "GC01%00", "a%07b", "gc01"])
+def test_a_malformed_or_miscased_code_is_404_not_an_error(world, client_for, code):
+    client = client_for(world.admin)
+    assert client.get(f"/territory/r/{code}/").status_code == 404
+    assert client.get(f"{EXPORT}?root={code}").status_code == 404
 
 
 def test_the_region_page_needs_a_login_and_refuses_post(world, client, client_for):
@@ -264,9 +302,10 @@ def upload(name: str, data: bytes):
 
 def test_the_import_page_is_for_office_admins(world, client, client_for):
     assert client_for(world.admin).get(IMPORT).status_code == 200
+    # What a user may not use does not exist for them.
     for user in [world.secretary_a, world.outsider, world.dept_staff, world.nobody]:
-        assert client_for(user).get(IMPORT).status_code == 403
-        assert client_for(user).post(IMPORT).status_code == 403
+        assert client_for(user).get(IMPORT).status_code == 404
+        assert client_for(user).post(IMPORT).status_code == 404
     client.logout()
     response = client.get(IMPORT)
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
@@ -306,6 +345,7 @@ def test_a_bad_import_lists_each_row_and_writes_nothing(world, client_for):
 @pytest.mark.parametrize(
     ("name", "data"),
     [
+        ("deep.geojson", b"[" * 200_000),
         ("garbage.xlsx", b"\x00\x01 definitely not a workbook"),
         ("notes.txt", b"hello"),
         ("broken.geojson", b"{"),
@@ -340,7 +380,8 @@ def test_the_xlsx_template_download(world, client_for):
     assert "attachment" in response["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     assert [c.value for c in sheet[1]][:3] == ["编码", "名称", "上级编码"]
-    assert client_for(world.secretary_a).get(TEMPLATE).status_code == 403
+    assert client_for(world.secretary_a).get(TEMPLATE).status_code == 404
+    assert client_for(world.dept_staff).get(TEMPLATE).status_code == 404
 
 
 # --- export ---------------------------------------------------------------------------------
