@@ -24,6 +24,7 @@ from zhenxing.people.permissions import (
     communities_managed_by,
     communities_visible_to,
     full_mobile_members,
+    may_manage_members,
     party_organizations_visible_to,
     regions_administered_by,
     users_visible_to,
@@ -94,6 +95,9 @@ class MemberFilterForm(StyledForm):
         self.user = user
         self.fields["community"].queryset = communities_visible_to(user).order_by("path")
         self.fields["organization"].queryset = party_organizations_visible_to(user).order_by("path")
+        if may_manage_members(user):
+            # Only those who may see a number whole may find a member by it.
+            self.fields["q"].label = _("Name or mobile")
 
     def apply(self, members: QuerySet[PartyMember]) -> QuerySet[PartyMember]:
         """Narrow `members` by whichever filters are valid; an invalid one is ignored."""

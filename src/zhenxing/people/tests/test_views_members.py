@@ -499,3 +499,14 @@ def test_a_member_form_with_an_organisation_of_another_community_is_400(client_f
     assert not PartyMember.objects.filter(mobile="13900000060").exists()
     roster.a2.refresh_from_db()
     assert roster.a2.organization_id == roster.branch_a.pk
+
+
+def test_the_search_label_promises_a_mobile_search_only_to_those_who_get_one(
+    client_for, world, roster
+):
+    from django.urls import reverse as url
+
+    manager = client_for(world.secretary_a).get(url("people:members")).context["form"]
+    assert str(manager.fields["q"].label) == "姓名或手机号"
+    reader = client_for(world.inspector_a).get(url("people:members")).context["form"]
+    assert str(reader.fields["q"].label) == "姓名"
