@@ -12,8 +12,10 @@ act; an anonymous user is never allowed.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import re
+from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 from django.db import IntegrityError, transaction
@@ -64,6 +66,24 @@ _ROLE_FIELDS = ["user_id", "role", "region_id", "department_id", "title"]
 
 def _is_system(actor: Any) -> bool:
     return actor is None
+
+
+@contextlib.contextmanager
+def _unique_write(
+    *, explain: Callable[[], None] | None = None, error: PeopleError | None = None
+) -> Iterator[None]:
+    """Run a write in a savepoint; losing a race on a unique constraint becomes a PeopleError.
+
+    `explain` re-runs the precise check (it raises the exact refusal when it
+    can tell which value clashed); otherwise `error`, or "saved meanwhile".
+    """
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        if explain is not None:
+            explain()
+        raise (error or _saved_meanwhile()) from None
 
 
 def _saved_meanwhile() -> PeopleError:
@@ -174,12 +194,8 @@ def user_create(
             user.set_password(password)
         else:
             user.set_unusable_password()
-        try:
-            with transaction.atomic():
-                user.save()
-        except IntegrityError:
-            _check_user_free(username=username, mobile=mobile)  # says which, if it can
-            raise _saved_meanwhile() from None
+        with _unique_write(explain=lambda: _check_user_free(username=username, mobile=mobile)):
+            user.save()
         audit.record(
             actor=actor,
             action="people.user.create",
@@ -213,11 +229,8 @@ def user_update(
         password_changed = not isinstance(password, _Unset)
         if password_changed:
             user.set_password(password)
-        try:
-            with transaction.atomic():
-                user.save()
-        except IntegrityError:
-            raise _saved_meanwhile() from None
+        with _unique_write():
+            user.save()
         after = audit.snapshot(user, _USER_FIELDS)
         changes = audit.diff(before, after)
         if password_changed:
@@ -289,15 +302,12 @@ def role_assign(
         # The database decides whether the user already holds this role there
         # (one unique constraint for region roles, one for department roles):
         # a look-up first would let two requests at once both pass.
-        try:
-            with transaction.atomic():
-                assignment = RoleAssignment.objects.create(
-                    user=user, role=role, region=region, department=department, title=title.strip()
-                )
-        except IntegrityError:
-            raise PeopleError(
-                _("%(user)s already holds this role there.") % {"user": user}
-            ) from None
+        with _unique_write(
+            error=PeopleError(_("%(user)s already holds this role there.") % {"user": user})
+        ):
+            assignment = RoleAssignment.objects.create(
+                user=user, role=role, region=region, department=department, title=title.strip()
+            )
         audit.record(
             actor=actor,
             action="people.role.assign",
@@ -354,14 +364,10 @@ def department_create(
     name = name.strip()
     with transaction.atomic():
         _check_department_free(code=code, name=name)
-        try:
-            with transaction.atomic():
-                department = Department.objects.create(
-                    code=code, name=name, in_joint_meeting=in_joint_meeting
-                )
-        except IntegrityError:
-            _check_department_free(code=code, name=name)
-            raise _saved_meanwhile() from None
+        with _unique_write(explain=lambda: _check_department_free(code=code, name=name)):
+            department = Department.objects.create(
+                code=code, name=name, in_joint_meeting=in_joint_meeting
+            )
         audit.record(
             actor=actor,
             action="people.department.create",
@@ -388,18 +394,15 @@ def party_organization_create(
     with transaction.atomic():
         if PartyOrganization.objects.filter(code=code).exists():
             raise taken
-        try:
-            with transaction.atomic():
-                org = PartyOrganization.objects.create(
-                    code=code,
-                    name=name.strip(),
-                    kind=kind,
-                    parent=parent,
-                    path=(parent.path if parent else "") + code + PATH_SEP,
-                    region=region,
-                )
-        except IntegrityError:  # the same code, saved by someone else meanwhile
-            raise taken from None
+        with _unique_write(error=taken):
+            org = PartyOrganization.objects.create(
+                code=code,
+                name=name.strip(),
+                kind=kind,
+                parent=parent,
+                path=(parent.path if parent else "") + code + PATH_SEP,
+                region=region,
+            )
         audit.record(
             actor=actor,
             action="people.party_organization.create",
@@ -426,13 +429,10 @@ def work_team_create(
     with transaction.atomic():
         if WorkTeam.objects.filter(region=region, name=name).exists():
             raise taken
-        try:
-            with transaction.atomic():
-                team = WorkTeam.objects.create(
-                    name=name, region=region, leader=leader, headcount=headcount
-                )
-        except IntegrityError:  # the same name, saved by someone else meanwhile
-            raise taken from None
+        with _unique_write(error=taken):
+            team = WorkTeam.objects.create(
+                name=name, region=region, leader=leader, headcount=headcount
+            )
         audit.record(
             actor=actor,
             action="people.work_team.create",
@@ -492,22 +492,18 @@ def party_member_create(
     check_organization_in_community(organization, region)
     with transaction.atomic():
         _check_mobile_free_for_member(mobile)
-        try:
-            with transaction.atomic():
-                member = PartyMember.objects.create(
-                    name=name.strip(),
-                    organization=organization,
-                    region=region,
-                    mobile=mobile,
-                    gender=gender,
-                    birth_year=birth_year,
-                    joined_on=joined_on,
-                    holds_office=holds_office,
-                    user=user,
-                )
-        except IntegrityError:
-            _check_mobile_free_for_member(mobile)
-            raise _saved_meanwhile() from None
+        with _unique_write(explain=lambda: _check_mobile_free_for_member(mobile)):
+            member = PartyMember.objects.create(
+                name=name.strip(),
+                organization=organization,
+                region=region,
+                mobile=mobile,
+                gender=gender,
+                birth_year=birth_year,
+                joined_on=joined_on,
+                holds_office=holds_office,
+                user=user,
+            )
         audit.record(
             actor=actor,
             action="people.party_member.create",
@@ -571,11 +567,8 @@ def party_member_update(
             locked.holds_office = holds_office
         if not isinstance(user, _Unset):
             locked.user = user
-        try:
-            with transaction.atomic():
-                locked.save()
-        except IntegrityError:
-            raise _saved_meanwhile() from None
+        with _unique_write():
+            locked.save()
         audit.record(
             actor=actor,
             action="people.party_member.update",
