@@ -80,21 +80,6 @@ def _under(paths: list[str], field: str) -> Q:
     return q
 
 
-def _whole_territory(user: Any) -> bool:
-    """`administers_whole_territory`, asked once per user object.
-
-    Every read below asks it, list pages and imports once per row; the answer
-    costs a query, and within one request it does not change.
-    """
-    if not getattr(user, "is_authenticated", False):
-        return False
-    cached = getattr(user, "_zhenxing_whole_territory", None)
-    if cached is None:
-        cached = administers_whole_territory(user)
-        user._zhenxing_whole_territory = cached
-    return cached
-
-
 def _community_paths(user: Any, *roles: str) -> list[str] | None:
     """The communities of the user's region roles (all of them when `roles` is empty).
 
@@ -102,7 +87,7 @@ def _community_paths(user: Any, *roles: str) -> list[str] | None:
     """
     if not getattr(user, "is_authenticated", False):
         return []
-    if _whole_territory(user):
+    if administers_whole_territory(user):
         return ALL
     return minimal_paths(_community_prefix(r.path) for r in role_regions(user, *roles))
 
@@ -277,7 +262,7 @@ def can_manage_roles(user: Any) -> bool:
 
 def can_manage_departments(user: Any) -> bool:
     """Departments sit at subdistrict level: only an admin of the whole territory adds them."""
-    return _whole_territory(user)
+    return administers_whole_territory(user)
 
 
 def can_see_full_mobile(user: Any, member: PartyMember) -> bool:

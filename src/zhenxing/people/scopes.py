@@ -115,13 +115,21 @@ def administers_whole_territory(user: Any) -> bool:
     Things that are not tied to one place (the audit log, departments, roles
     held on departments) belong to such admins only.
     """
-    paths = office_admin_paths(user)
-    if paths is ALL:
-        return True
-    if not paths:
+    if not getattr(user, "is_authenticated", False):
         return False
-    roots = Region.objects.filter(depth=1).values_list("path", flat=True)
-    return all(root in paths for root in roots)
+    # Asked for every menu and every row of some lists; one query per user object.
+    cached = getattr(user, "_zhenxing_whole_territory", None)
+    if cached is None:
+        paths = office_admin_paths(user)
+        if paths is ALL:
+            cached = True
+        elif not paths:
+            cached = False
+        else:
+            roots = Region.objects.filter(depth=1).values_list("path", flat=True)
+            cached = all(root in paths for root in roots)
+        user._zhenxing_whole_territory = cached
+    return cached
 
 
 def can_manage_region(user: Any, region: Region) -> bool:
