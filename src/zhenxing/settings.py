@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "zhenxing.core",
     "zhenxing.territory",
     "zhenxing.people",
+    "zhenxing.cases",
+    "zhenxing.notify",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +198,26 @@ ZHENXING_AREA_TOLERANCE_M = env_int("ZHENXING_AREA_TOLERANCE_M", 50, minimum=0)
 # empty means no base layer (the polygons alone), which works offline.
 ZHENXING_TILE_URL = env_str("ZHENXING_TILE_URL", "")
 ZHENXING_TILE_ATTRIBUTION = env_str("ZHENXING_TILE_ATTRIBUTION", "")
+
+# Cases. Photo originals (with their EXIF) and derivatives live here, outside
+# MEDIA_ROOT, and are served only through views that check the viewer.
+ZHENXING_PRIVATE_MEDIA_ROOT = Path(
+    env_str("ZHENXING_PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private"))
+).resolve()
+ZHENXING_PHOTO_MAX_BYTES = env_int("ZHENXING_PHOTO_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+# Decoding allocates ~3 bytes a pixel: 60 megapixels covers every phone camera
+# while a decompression bomb (a tiny file of a huge image) is refused unread.
+ZHENXING_PHOTO_MAX_PIXELS = env_int("ZHENXING_PHOTO_MAX_PIXELS", 60_000_000, minimum=1_000_000)
+# An overdue case goes to the office at once and onto the joint meeting's
+# agenda once it has been overdue this many hours.
+ZHENXING_ESCALATE_TO_MEETING_AFTER_HOURS = env_int(
+    "ZHENXING_ESCALATE_TO_MEETING_AFTER_HOURS", 72, minimum=1
+)
+# Outbound notifications (SMS / WeChat template messages): a dotted path to a
+# backend class; the default records messages in the database and sends nothing.
+ZHENXING_OUTBOUND_BACKEND = env_str(
+    "ZHENXING_OUTBOUND_BACKEND", "zhenxing.notify.backends.DatabaseBackend"
+)
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,7 @@ urlpatterns = [
     path("territory/", include("zhenxing.territory.urls")),
     path("people/", include("zhenxing.people.urls")),
     path("audit/", include("zhenxing.core.audit_urls")),
+    path("cases/", include("zhenxing.cases.urls")),
     path("", include("zhenxing.core.urls")),
 ]
 

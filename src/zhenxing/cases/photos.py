@@ -1,0 +1,341 @@
+"""Case photos: checked at the edge, stored privately, derivatives without EXIF.
+
+- `validate_photos` (views and the API call it) refuses anything that is not
+  a JPEG, PNG or WebP of at most ZHENXING_PHOTO_MAX_BYTES, or whose pixel
+  count could exhaust memory when decoded (a decompression bomb), and reads
+  the EXIF GPS position and time while the bytes are in hand.
+- `save_photos` (services call it inside their transaction) writes the
+  original to private storage under a random token and, after commit, has
+  the worker make the display and thumbnail derivatives: orientation
+  corrected, re-encoded as JPEG, no EXIF.
+- `files_removed_on_error` wraps a service's transaction: if anything fails,
+  the files written inside it are removed, so a refused step leaves neither a
+  row nor a file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime
+import hashlib
+import io
+import secrets
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, Storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.functional import LazyObject
+from django.utils.translation import gettext as _
+from django_tasks import task
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from zhenxing.cases.models import CasePhoto
+
+FORMATS = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+}
+DISPLAY_EDGE = 1600
+THUMBNAIL_EDGE = 320
+
+_EXIF_IFD = 0x8769
+_GPS_IFD = 0x8825
+_DATETIME_ORIGINAL = 36867
+_DATETIME = 306
+
+
+class PhotoError(Exception):
+    """An upload that is not an acceptable photo; the message names the file and the fix."""
+
+
+class _PrivateStorage(LazyObject):
+    def _setup(self) -> None:
+        self._wrapped = FileSystemStorage(location=settings.ZHENXING_PRIVATE_MEDIA_ROOT)
+
+
+# Originals and derivatives live here, outside MEDIA_ROOT: nothing under it is
+# served except through `cases.views.photo`, which checks the case is visible.
+private_storage: Storage = _PrivateStorage()  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class ValidatedPhoto:
+    name: str
+    data: bytes
+    format: str
+    width: int
+    height: int
+    sha256: str
+    taken_at: datetime.datetime | None
+    lat: float | None
+    lng: float | None
+
+    @property
+    def content_type(self) -> str:
+        return FORMATS[self.format][0]
+
+    @property
+    def extension(self) -> str:
+        return FORMATS[self.format][1]
+
+
+def _read(upload: Any, limit: int) -> bytes:
+    upload.seek(0)
+    data = upload.read(limit + 1)
+    upload.seek(0)
+    return data
+
+
+def _ratio(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return float("nan")
+
+
+def _gps(exif: Image.Exif) -> tuple[float, float] | None:
+    try:
+        gps = exif.get_ifd(_GPS_IFD)
+    except Exception:  # a malformed GPS block is no reason to refuse the photo
+        return None
+    if not gps or 2 not in gps or 4 not in gps:
+        return None
+    try:
+        lat = sum(_ratio(v) / 60**i for i, v in enumerate(gps[2]))
+        lng = sum(_ratio(v) / 60**i for i, v in enumerate(gps[4]))
+    except TypeError:
+        return None
+    if gps.get(1) in ("S", b"S"):
+        lat = -lat
+    if gps.get(3) in ("W", b"W"):
+        lng = -lng
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180) or (lat == 0 and lng == 0):
+        return None
+    return lat, lng
+
+
+def _taken_at(exif: Image.Exif) -> datetime.datetime | None:
+    raw = None
+    with contextlib.suppress(Exception):
+        raw = exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL)
+    raw = raw or exif.get(_DATETIME)
+    if not isinstance(raw, str):
+        return None
+    try:
+        naive = datetime.datetime.strptime(raw.strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    # Cameras write local time without a zone; ours is the platform's.
+    return timezone.make_aware(naive)
+
+
+def validate_photo(upload: Any) -> ValidatedPhoto:
+    name = str(getattr(upload, "name", "") or _("photo"))[:100]
+    limit = settings.ZHENXING_PHOTO_MAX_BYTES
+    size = getattr(upload, "size", None)
+    if size is not None and size > limit:
+        raise PhotoError(
+            _("%(name)s is larger than %(mb)d MB; send a smaller photo.")
+            % {"name": name, "mb": limit // (1024 * 1024)}
+        )
+    data = _read(upload, limit)
+    if len(data) > limit:
+        raise PhotoError(
+            _("%(name)s is larger than %(mb)d MB; send a smaller photo.")
+            % {"name": name, "mb": limit // (1024 * 1024)}
+        )
+    not_a_photo = PhotoError(
+        _(
+            "%(name)s is not a JPEG, PNG or WebP photo; take or choose a photo in one of these formats."
+        )
+        % {"name": name}
+    )
+    too_many_pixels = PhotoError(
+        _("%(name)s has too many pixels to process; send a photo of at most %(mp)d megapixels.")
+        % {"name": name, "mp": settings.ZHENXING_PHOTO_MAX_PIXELS // 1_000_000}
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format not in FORMATS:
+                raise not_a_photo
+            width, height = image.size
+            if (
+                width * height > settings.ZHENXING_PHOTO_MAX_PIXELS
+                or getattr(image, "n_frames", 1) > 1
+                and image.format == "PNG"
+            ):
+                raise too_many_pixels
+            exif = image.getexif()
+            gps = _gps(exif)
+            taken_at = _taken_at(exif)
+            image.verify()
+            # verify() does not decode the pixels; a truncated file only shows
+            # when decoded. JPEGs decode at 1/8 scale, which is enough to know.
+            image = Image.open(io.BytesIO(data))
+            if image.format == "JPEG":
+                image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+            image.load()
+    except PhotoError:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise too_many_pixels from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise not_a_photo from None
+    return ValidatedPhoto(
+        name=name,
+        data=data,
+        format=str(image.format),
+        width=width,
+        height=height,
+        sha256=hashlib.sha256(data).hexdigest(),
+        taken_at=taken_at,
+        lat=gps[0] if gps else None,
+        lng=gps[1] if gps else None,
+    )
+
+
+def validate_photos(
+    uploads: Sequence[Any], *, required: bool = False, max_count: int = 9
+) -> list[ValidatedPhoto]:
+    """Check every upload before anything is written; raise PhotoError at the first bad one."""
+    uploads = [u for u in uploads if u]
+    if required and not uploads:
+        raise PhotoError(_("Add at least one photo."))
+    if len(uploads) > max_count:
+        raise PhotoError(_("At most %(max)d photos at a time.") % {"max": max_count})
+    return [validate_photo(upload) for upload in uploads]
+
+
+def first_gps(photos: Sequence[ValidatedPhoto]) -> tuple[float, float] | None:
+    for photo in photos:
+        if photo.lat is not None and photo.lng is not None:
+            return photo.lat, photo.lng
+    return None
+
+
+# --- storage ---------------------------------------------------------------------
+
+_written: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "zhenxing_photo_files_written", default=None
+)
+
+
+@contextlib.contextmanager
+def files_removed_on_error() -> Iterator[None]:
+    """Remove the files saved inside this block if the block fails (its rows roll back)."""
+    outer = _written.get()
+    if outer is not None:
+        # Nested: the outermost block owns the clean-up.
+        yield
+        return
+    written: list[str] = []
+    token = _written.set(written)
+    try:
+        yield
+    except BaseException:
+        for key in written:
+            with contextlib.suppress(OSError):
+                private_storage.delete(key)
+        raise
+    finally:
+        _written.reset(token)
+
+
+def _store(key: str, data: bytes) -> str:
+    saved = private_storage.save(key, ContentFile(data))
+    written = _written.get()
+    if written is not None:
+        written.append(saved)
+    return saved
+
+
+def save_photos(
+    *, case: Any, event: Any, kind: str, photos: Sequence[ValidatedPhoto], actor: Any
+) -> list[CasePhoto]:
+    """Store each original privately and record it; derivatives follow after commit."""
+    saved = []
+    for photo in photos:
+        token = secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")[:24]
+        key = _store(f"cases/{token[:2]}/{token}/original.{photo.extension}", photo.data)
+        saved.append(
+            CasePhoto.objects.create(
+                case=case,
+                event=event,
+                kind=kind,
+                token=token,
+                original=key,
+                content_type=photo.content_type,
+                size=len(photo.data),
+                width=photo.width,
+                height=photo.height,
+                sha256=photo.sha256,
+                taken_at=photo.taken_at,
+                lat=photo.lat,
+                lng=photo.lng,
+                uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+        )
+    ids = [p.pk for p in saved]
+    if ids:
+        transaction.on_commit(lambda: [make_derivatives.enqueue(pk) for pk in ids])
+    return saved
+
+
+def _derivative(image: Image.Image, edge: int, quality: int) -> bytes:
+    copy = image.copy()
+    copy.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    # No exif= argument: the derivative carries no metadata at all.
+    copy.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    image = ImageOps.exif_transpose(image) or image
+    if image.mode in ("RGBA", "LA", "P"):
+        image = image.convert("RGBA")
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image, mask=image.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def ensure_derivatives(photo: CasePhoto) -> CasePhoto:
+    """Make the display and thumbnail JPEGs if they are missing (idempotent)."""
+    if photo.ready:
+        return photo
+    with private_storage.open(photo.original, "rb") as handle:
+        image = Image.open(io.BytesIO(handle.read()))
+        image.load()
+    image = _flatten(image)
+    base = photo.original.rsplit("/", 1)[0]
+    display = _store(f"{base}/display.jpg", _derivative(image, DISPLAY_EDGE, 82))
+    thumbnail = _store(f"{base}/thumb.jpg", _derivative(image, THUMBNAIL_EDGE, 75))
+    CasePhoto.objects.filter(pk=photo.pk).update(display=display, thumbnail=thumbnail)
+    photo.display, photo.thumbnail = display, thumbnail
+    return photo
+
+
+@task()
+def make_derivatives(photo_id: int) -> None:
+    """Background: the display and thumbnail versions of one uploaded photo."""
+    photo = CasePhoto.objects.filter(pk=photo_id).first()
+    if photo is not None:
+        ensure_derivatives(photo)
+
+
+def delete_files(photo: CasePhoto) -> None:
+    for key in (photo.original, photo.display, photo.thumbnail):
+        if key:
+            with contextlib.suppress(OSError):
+                private_storage.delete(key)

@@ -1,0 +1,155 @@
+"""Reads about cases that more than one page, the API or a service need."""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from zhenxing.cases.models import (
+    CLOCK_STATES,
+    Case,
+    CaseRequest,
+    Category,
+    RequestStatus,
+    Status,
+)
+from zhenxing.people.models import Role, RoleAssignment, User
+from zhenxing.territory.models import PATH_SEP
+
+EARTH_RADIUS_M = 6_371_000.0
+METRES_PER_DEGREE_LAT = 111_320.0
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _bounding_box(lat: float, lng: float, radius_m: float) -> Q:
+    dlat = radius_m / METRES_PER_DEGREE_LAT
+    dlng = radius_m / (METRES_PER_DEGREE_LAT * max(0.01, math.cos(math.radians(lat))))
+    return Q(lat__gte=lat - dlat, lat__lte=lat + dlat, lng__gte=lng - dlng, lng__lte=lng + dlng)
+
+
+def nearby(
+    cases: QuerySet[Case], *, lat: float, lng: float, radius_m: float
+) -> list[tuple[Case, float]]:
+    """Cases of `cases` within `radius_m` of the point, nearest first, with their distance."""
+    found = []
+    for case in cases.filter(_bounding_box(lat, lng, radius_m)):
+        d = distance_m(lat, lng, case.lat, case.lng)
+        if d <= radius_m:
+            found.append((case, d))
+    found.sort(key=lambda pair: pair[1])
+    return found
+
+
+def possible_duplicates(
+    visible: QuerySet[Case], *, category: Category, lat: float, lng: float, limit: int = 5
+) -> list[tuple[Case, float]]:
+    """Open cases of the same category within the category's radius: offered before saving."""
+    candidates = visible.open().filter(category=category).select_related("category", "region")
+    return nearby(candidates, lat=lat, lng=lng, radius_m=category.duplicate_radius_m)[:limit]
+
+
+def relapse_origin(
+    *, category: Category, lat: float, lng: float, at: datetime.datetime
+) -> Case | None:
+    """The case closed most recently at this place and category within the relapse window."""
+    since = at - datetime.timedelta(days=category.relapse_days)
+    candidates = Case.objects.filter(
+        category=category, status=Status.CLOSED, closed_at__gte=since, closed_at__lte=at
+    ).order_by("-closed_at")
+    found = nearby(candidates, lat=lat, lng=lng, radius_m=category.duplicate_radius_m)
+    if not found:
+        return None
+    return max(found, key=lambda pair: pair[0].closed_at)[0]
+
+
+def pending_request(case: Case) -> CaseRequest | None:
+    return case.requests.filter(status=RequestStatus.PENDING).select_related("requested_by").first()
+
+
+def _ancestor_and_self_paths(path: str) -> list[str]:
+    codes = path.rstrip(PATH_SEP).split(PATH_SEP)
+    return [PATH_SEP.join(codes[: i + 1]) + PATH_SEP for i in range(len(codes))]
+
+
+def _users_with(role: str, paths: Iterable[str]) -> QuerySet[User]:
+    return User.objects.filter(
+        is_active=True,
+        role_assignments__role=role,
+        role_assignments__region__path__in=list(paths),
+    )
+
+
+def office_admins_for(case: Case) -> QuerySet[User]:
+    return _users_with(Role.OFFICE_ADMIN, _ancestor_and_self_paths(case.region_path))
+
+
+def responsible_users(case: Case) -> list[User]:
+    """The people a case waits for now (they are notified when it reaches them)."""
+    around = _ancestor_and_self_paths(case.region_path)
+    users: QuerySet[User]
+    if case.status in (Status.REPORTED, Status.ACCEPTED):
+        users = office_admins_for(case) | _users_with(Role.SECRETARY, around)
+    elif case.status in CLOCK_STATES:
+        if case.assigned_department_id:
+            users = User.objects.filter(
+                is_active=True,
+                role_assignments__role=Role.DEPARTMENT_STAFF,
+                role_assignments__department_id=case.assigned_department_id,
+            )
+        elif case.assigned_team_id:
+            team = case.assigned_team
+            users = _users_with(
+                Role.SECRETARY, _ancestor_and_self_paths(team.region.path)
+            ) | User.objects.filter(pk=team.leader_id, is_active=True)
+        elif case.assigned_region_id:
+            users = _users_with(Role.SECRETARY, _ancestor_and_self_paths(case.assigned_region.path))
+        else:
+            users = User.objects.none()
+    elif case.status == Status.RECTIFIED:
+        users = (office_admins_for(case) | _users_with(Role.INSPECTOR, around)).exclude(
+            pk=case.rectified_by_id or 0
+        )
+    elif case.status == Status.DEFERRED:
+        users = office_admins_for(case)
+    else:
+        users = User.objects.none()
+    return list(users.distinct().order_by("pk"))
+
+
+def department_staff(department_id: int) -> QuerySet[User]:
+    return User.objects.filter(
+        is_active=True,
+        role_assignments__role=Role.DEPARTMENT_STAFF,
+        role_assignments__department_id=department_id,
+    ).distinct()
+
+
+def role_holders_on(region_path: str, role: str) -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.filter(
+        role=role, region__path__in=_ancestor_and_self_paths(region_path)
+    )
+
+
+def now() -> datetime.datetime:
+    return timezone.now()
+
+
+def overdue_counts(cases: QuerySet[Case], at: Any = None) -> dict[str, int]:
+    at = at or timezone.now()
+    return {
+        "open": cases.open().count(),
+        "overdue": cases.overdue(at).count(),
+        "due_soon": cases.due_within(24, at).count(),
+    }
