@@ -154,7 +154,8 @@ def validate_photo(upload: Any) -> ValidatedPhoto:
         )
     not_a_photo = PhotoError(
         _(
-            "%(name)s is not a JPEG, PNG or WebP photo; take or choose a photo in one of these formats."
+            "%(name)s is not a JPEG, PNG or WebP photo; "
+            "take or choose a photo in one of these formats."
         )
         % {"name": name}
     )

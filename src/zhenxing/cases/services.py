@@ -448,7 +448,7 @@ def case_dispatch(
 def case_start(
     *, case: Case, actor: Any, note: str = "", expected_version: int | None = None
 ) -> Case:
-    """处置中: the handler has taken the case up (after dispatch, or after a failed verification)."""
+    """处置中: the handler takes the case up (after dispatch, or after a failed verification)."""
     return _transition(
         case,
         actor=actor,
@@ -469,7 +469,7 @@ def case_rectify(
     photos: Sequence[ValidatedPhoto] = (),
     expected_version: int | None = None,
 ) -> Case:
-    """已反馈: the handler reports the spot fixed, with after-photos where the category needs them."""
+    """已反馈: the handler reports the spot fixed, with after-photos if the category needs them."""
     note = _need(note, _("Say what was done."))
 
     def check(c: Case) -> None:

@@ -41,7 +41,7 @@ def private_media(settings, tmp_path):
 
 @pytest.fixture
 def cats(world):
-    """环境卫生 / 暴露垃圾 (community, 2 working days, after-photo) and 河涌 / 水面漂浮物 (department)."""
+    """环境卫生/暴露垃圾 (community, 2 working days, after-photo); 河涌/水面漂浮物 (department)."""
     from zhenxing.cases.models import Category, HandlerKind, TimeLimitUnit
 
     sanitation = Category.objects.create(code="HJ", name="环境卫生")
