@@ -18,6 +18,7 @@ urlpatterns = [
     path("people/", include("zhenxing.people.urls")),
     path("audit/", include("zhenxing.core.audit_urls")),
     path("cases/", include("zhenxing.cases.urls")),
+    path("notifications/", include("zhenxing.notify.urls")),
     path("", include("zhenxing.core.urls")),
 ]
 
