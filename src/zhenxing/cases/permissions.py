@@ -250,15 +250,20 @@ def queue_filter(user: Any) -> Q:
 
     dispatch_scope = under(admin_paths) | under(secretary_paths)
     condition |= Q(status__in=[Status.REPORTED, Status.ACCEPTED]) & dispatch_scope
-    handling = Q(status__in=[Status.DISPATCHED, Status.RECTIFYING, Status.REWORK]) & (
+    assigned_to_me = (
         Q(assigned_department_id__in=_department_ids(user))
         | Q(assigned_team__leader_id=user.pk)
         | (Q(assigned_team__isnull=False) & under(secretary_paths, "assigned_team__region__path"))
         | (Q(assigned_region__isnull=False) & under(secretary_paths, "assigned_region__path"))
     )
-    condition |= handling
+    condition |= (
+        Q(status__in=[Status.DISPATCHED, Status.RECTIFYING, Status.REWORK]) & assigned_to_me
+    )
     verify_scope = under(admin_paths) | under(inspector_paths)
-    condition |= Q(status=Status.RECTIFIED) & verify_scope & ~Q(rectified_by_id=user.pk)
+    # As `can_verify`: neither the one who rectified nor a handler verifies.
+    condition |= (
+        Q(status=Status.RECTIFIED) & verify_scope & ~Q(rectified_by_id=user.pk) & ~assigned_to_me
+    )
     pending = CaseRequest.objects.filter(case=OuterRef("pk"), status=RequestStatus.PENDING)
     condition |= Q(Exists(pending)) & under(admin_paths)
     condition |= Q(status=Status.DEFERRED) & under(admin_paths)

@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.functional import LazyObject
 from django.utils.translation import gettext as _
 from django_tasks import task
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from zhenxing.cases.models import CasePhoto
 
@@ -167,35 +167,43 @@ def validate_photo(upload: Any) -> ValidatedPhoto:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-            if image.format not in FORMATS:
+            # Many phones write a JPEG with an embedded preview (Multi-Picture
+            # Format), which Pillow names MPO: it is a JPEG, stored as one.
+            image_format = "JPEG" if image.format == "MPO" else image.format
+            if image_format not in FORMATS:
                 raise not_a_photo
             width, height = image.size
             if (
                 width * height > settings.ZHENXING_PHOTO_MAX_PIXELS
                 or getattr(image, "n_frames", 1) > 1
-                and image.format == "PNG"
+                and image_format == "PNG"
             ):
                 raise too_many_pixels
-            exif = image.getexif()
-            gps = _gps(exif)
-            taken_at = _taken_at(exif)
+            # verify() must come directly after open: reading a PNG's EXIF
+            # loads the image, after which verify() raises RuntimeError.
             image.verify()
             # verify() does not decode the pixels; a truncated file only shows
             # when decoded. JPEGs decode at 1/8 scale, which is enough to know.
             image = Image.open(io.BytesIO(data))
-            if image.format == "JPEG":
+            if image_format == "JPEG":
                 image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
             image.load()
+            exif = image.getexif()
+            gps = _gps(exif)
+            taken_at = _taken_at(exif)
     except PhotoError:
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise too_many_pixels from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+    except Exception:
+        # Pillow's parsers raise many kinds of error on malformed input
+        # (OSError, SyntaxError, struct.error, IndexError…); whichever it is,
+        # the upload is not a photo we can use, and must not become a 500.
         raise not_a_photo from None
     return ValidatedPhoto(
         name=name,
         data=data,
-        format=str(image.format),
+        format=str(image_format),
         width=width,
         height=height,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -288,7 +296,7 @@ def save_photos(
         )
     ids = [p.pk for p in saved]
     if ids:
-        transaction.on_commit(lambda: [make_derivatives.enqueue(pk) for pk in ids])
+        transaction.on_commit(lambda: [make_derivatives.enqueue(pk) for pk in ids], robust=True)
     return saved
 
 

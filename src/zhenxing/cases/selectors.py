@@ -101,6 +101,11 @@ def responsible_users(case: Case) -> list[User]:
     users: QuerySet[User]
     if case.status in (Status.REPORTED, Status.ACCEPTED):
         users = office_admins_for(case) | _users_with(Role.SECRETARY, around)
+    elif (
+        case.status in CLOCK_STATES and case.requests.filter(status=RequestStatus.PENDING).exists()
+    ):
+        # A pending send-back, extension or deferral waits for the office's decision.
+        users = office_admins_for(case)
     elif case.status in CLOCK_STATES:
         if case.assigned_department_id:
             users = User.objects.filter(

@@ -19,13 +19,14 @@ job, the demo loader).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -85,7 +86,31 @@ def _notify_later(case: Case, kind: str) -> None:
         if fresh is not None:
             notify_case(case=fresh, kind=kind, users=responsible_users(fresh))
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
+
+
+def _changed_meanwhile(number: str) -> CaseConflict:
+    return CaseConflict(
+        _("Case %(number)s was changed by someone else meanwhile; reload it and try again.")
+        % {"number": number}
+    )
+
+
+@contextlib.contextmanager
+def _write_lock_busy_is_conflict(case: Case) -> Iterator[None]:
+    """On SQLite, another step holding the database's write lock is a conflict, not a 500.
+
+    SQLite has no row locks: a second writer waits for the whole database
+    and, past the busy timeout (at once for a shared-cache in-memory
+    database), fails with "database is locked". Nothing was written; the
+    caller reloads and tries again, as after any other conflict.
+    """
+    try:
+        yield
+    except OperationalError as exc:
+        if connection.vendor != "sqlite" or "locked" not in str(exc):
+            raise
+        raise _changed_meanwhile(case.number) from exc
 
 
 def _placeholder_number() -> str:
@@ -234,7 +259,7 @@ def case_add_report(
     _allowed(actor, lambda: permissions.can_add_report(actor, case))
     if len(photos) > MAX_PHOTOS:
         raise CaseError(_("At most %(max)d photos per step.") % {"max": MAX_PHOTOS})
-    with files_removed_on_error(), transaction.atomic():
+    with _write_lock_busy_is_conflict(case), files_removed_on_error(), transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if not locked.is_open:
             raise CaseConflict(_("This case was closed meanwhile; file a new case instead."))
@@ -275,17 +300,14 @@ def _transition(
     """Lock, check, write, record: the one way a case's status changes."""
     if len(photos) > MAX_PHOTOS:
         raise CaseError(_("At most %(max)d photos per step.") % {"max": MAX_PHOTOS})
-    with files_removed_on_error(), transaction.atomic():
+    with _write_lock_busy_is_conflict(case), files_removed_on_error(), transaction.atomic():
         locked = (
             Case.objects.select_for_update(of=("self",))
             .select_related("category", "assigned_team__region", "assigned_region", "region")
             .get(pk=case.pk)
         )
         if expected_version is not None and locked.version != expected_version:
-            raise CaseConflict(
-                _("Case %(number)s was changed by someone else meanwhile; reload it and try again.")
-                % {"number": locked.number}
-            )
+            raise _changed_meanwhile(locked.number)
         if locked.status not in allowed_from:
             raise CaseConflict(
                 _("Case %(number)s is now “%(status)s”; this step no longer applies.")
@@ -302,10 +324,7 @@ def _transition(
         fields["updated_at"] = timezone.now()
         updated = Case.objects.filter(pk=locked.pk, version=locked.version).update(**fields)
         if updated != 1:
-            raise CaseConflict(
-                _("Case %(number)s was changed by someone else meanwhile; reload it and try again.")
-                % {"number": locked.number}
-            )
+            raise _changed_meanwhile(locked.number)
         for name, value in fields.items():
             setattr(locked, name, value)
         event = _event(
@@ -775,6 +794,6 @@ def _escalate(case: Case, *, level: int, now: datetime.datetime) -> Escalation |
 
             notify_escalation(escalation=escalation)
 
-        transaction.on_commit(send)
+        transaction.on_commit(send, robust=True)
     case.escalation_level = level
     return escalation
