@@ -57,9 +57,12 @@ def menu_for(user: Any, current_path: str) -> list[dict[str, Any]]:
             if not item.visible(user):
                 continue
             url = reverse(item.url_name)
-            entries.append(
-                {"label": item.label, "url": url, "active": current_path.startswith(url)}
-            )
+            entries.append({"label": item.label, "url": url, "active": False})
         if entries:
             menu.append({"key": key, "label": label, "items": entries})
+    # Only the longest matching entry is the current page: /cases/queue/ lies
+    # under /cases/ too, and two highlighted items would say nothing.
+    matches = [e for group in menu for e in group["items"] if current_path.startswith(e["url"])]
+    if matches:
+        max(matches, key=lambda e: len(e["url"]))["active"] = True
     return menu

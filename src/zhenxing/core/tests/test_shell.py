@@ -74,3 +74,12 @@ def test_the_workbench_counts_only_the_users_own_territory(client_for, world):
         ("经济社", 1),
         ("片区", 2),
     ]
+
+
+def test_only_the_current_page_is_highlighted_in_the_menu(world):
+    from zhenxing.core.navigation import menu_for
+
+    menu = menu_for(world.admin, "/cases/queue/")
+    active = [e["url"] for group in menu for e in group["items"] if e["active"]]
+    # /cases/ (the case list) is a prefix of the queue's URL, but only the queue is current.
+    assert active == ["/cases/queue/"]

@@ -1,0 +1,125 @@
+"""The cases' reference data in Django's admin: audited edits, two levels only, cases read-only."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from zhenxing.cases.models import Category, Holiday
+from zhenxing.core.models import AuditEntry
+from zhenxing.people.models import User
+
+from .test_filters import make_case
+
+
+@pytest.fixture
+def admin_client(client, db):
+    superuser = User.objects.create_superuser(username="root", password="x")
+    client.force_login(superuser)
+    return client
+
+
+def _category_form(**overrides):
+    data = {
+        "parent": "",
+        "code": "LD",
+        "name": "乱堆乱放",
+        "time_limit": 3,
+        "time_limit_unit": "working_days",
+        "default_handler": "community",
+        "default_department": "",
+        "after_photo_required": "on",
+        "duplicate_radius_m": 50,
+        "relapse_days": 30,
+        "is_active": "on",
+        "order": 0,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_adding_a_sub_category_in_the_admin_is_audited(admin_client, cats):
+    response = admin_client.post(
+        reverse("admin:cases_category_add"),
+        _category_form(parent=cats.sanitation.pk, code="HJ02", name="乱堆乱放"),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    made = Category.objects.get(code="HJ02")
+    assert made.parent == cats.sanitation and made.time_limit == 3
+    entry = AuditEntry.objects.get(action="admin.cases.category.add")
+    assert entry.object_id == str(made.pk)
+
+
+def test_changing_a_time_limit_records_before_and_after(admin_client, cats):
+    response = admin_client.post(
+        reverse("admin:cases_category_change", args=[cats.garbage.pk]),
+        _category_form(parent=cats.sanitation.pk, code="HJ01", name="暴露垃圾", time_limit=1),
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="admin.cases.category.change")
+    assert entry.changes["time_limit"] == [2, 1]
+
+
+def test_a_third_level_is_refused(admin_client, cats):
+    response = admin_client.post(
+        reverse("admin:cases_category_add"),
+        _category_form(parent=cats.garbage.pk, code="HJ0101", name="三级"),
+    )
+    assert response.status_code == 200  # the form again, with its error
+    assert not Category.objects.filter(code="HJ0101").exists()
+
+
+def test_a_main_category_with_children_keeps_no_parent(admin_client, cats):
+    response = admin_client.post(
+        reverse("admin:cases_category_change", args=[cats.sanitation.pk]),
+        _category_form(parent=cats.river.pk, code="HJ", name="环境卫生"),
+    )
+    assert response.status_code == 200
+    cats.sanitation.refresh_from_db()
+    assert cats.sanitation.parent is None
+
+
+def test_a_department_handler_needs_its_department(admin_client, cats):
+    response = admin_client.post(
+        reverse("admin:cases_category_add"),
+        _category_form(parent=cats.river.pk, code="HC02", default_handler="department"),
+    )
+    assert response.status_code == 200
+    assert not Category.objects.filter(code="HC02").exists()
+
+
+def test_a_category_in_use_cannot_be_deleted(admin_client, world, cats):
+    make_case(cats.garbage, world.area_a1)
+    response = admin_client.get(reverse("admin:cases_category_delete", args=[cats.garbage.pk]))
+    assert response.status_code == 403
+    unused = Category.objects.create(parent=cats.river, code="HC09", name="未用")
+    response = admin_client.post(
+        reverse("admin:cases_category_delete", args=[unused.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(action="admin.cases.category.delete").exists()
+
+
+def test_holidays_are_edited_and_audited(admin_client, db):
+    response = admin_client.post(
+        reverse("admin:cases_holiday_add"), {"date": "2026-10-01", "name": "国庆节"}
+    )
+    assert response.status_code == 302
+    assert Holiday.objects.get(date="2026-10-01").is_workday is False
+    assert AuditEntry.objects.filter(action="admin.cases.holiday.add").exists()
+
+
+def test_cases_are_shown_but_never_written_in_the_admin(admin_client, world, cats):
+    case = make_case(cats.garbage, world.area_a1, reporter_mobile="13912345678")
+    changelist = admin_client.get(reverse("admin:cases_case_changelist"))
+    assert changelist.status_code == 200 and case.number in changelist.content.decode()
+    page = admin_client.get(reverse("admin:cases_case_change", args=[case.pk]))
+    assert page.status_code == 200
+    assert "13912345678" not in page.content.decode()
+    assert admin_client.get(reverse("admin:cases_case_add")).status_code == 403
+    admin_client.post(reverse("admin:cases_case_change", args=[case.pk]), {"status": "closed"})
+    case.refresh_from_db()
+    assert case.status == "reported"
+    for name in ("escalation", "caserequest"):
+        assert admin_client.get(reverse(f"admin:cases_{name}_changelist")).status_code == 200
+        assert admin_client.get(reverse(f"admin:cases_{name}_add")).status_code == 403
