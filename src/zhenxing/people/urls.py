@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhenxing.people import views
+from zhenxing.people import views, views_tokens
 
 app_name = "people"
 urlpatterns = [
@@ -22,4 +22,6 @@ urlpatterns = [
     path("users/new/", views.user_create_view, name="user_create"),
     path("users/roles/assign/", views.role_assign_view, name="role_assign"),
     path("users/roles/<int:pk>/revoke/", views.role_revoke_view, name="role_revoke"),
+    path("tokens/", views_tokens.token_list, name="tokens"),
+    path("tokens/<int:pk>/revoke/", views_tokens.token_revoke_view, name="token_revoke"),
 ]
