@@ -3,7 +3,9 @@
 `load_guicheng` is idempotent: it inserts only what is missing (by code,
 mobile or name), so a second run creates no rows and writes no audit row,
 except that it resets the demo accounts' password when a different one is
-given. It is deterministic: the generator runs from fixed seeds.
+given. It is deterministic: the generator runs from fixed seeds. The
+cases (`demo.cases`: categories, holiday calendar, ~3,000 cases over the
+last four months) are added once, relative to the time of the first load.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.management.base import OutputWrapper
 from django.db import transaction
 
+from zhenxing.cases.models import Case, Category
 from zhenxing.core import audit
 from zhenxing.core.models import AuditEntry
 from zhenxing.demo import data
+from zhenxing.demo.cases import load_cases
 from zhenxing.demo.generator import CopyPlan, plan_copy
 from zhenxing.demo.persist import write_members, write_orgs, write_regions, write_teams
 from zhenxing.people.models import (
@@ -113,6 +117,20 @@ def load_guicheng(*, password: str, progress: Any | None = None) -> DemoSummary:
         say(f"work teams: {created['work_teams']} added")
         accounts, account_changes = _ensure_accounts(plan, password)
         say(f"accounts: {len(accounts)} ready")
+        case_counts = load_cases()
+        created["case_categories"] = case_counts["case_categories"]
+        created["holidays"] = case_counts["holidays"]
+        created["cases"] = case_counts["cases"]
+        say(
+            f"cases: {created['cases']} added, with {case_counts.get('case_events', 0)} events "
+            f"and {case_counts.get('case_photos', 0)} photos"
+            if created["cases"]
+            else "cases: the demo has its cases already"
+        )
+        say(
+            f"case categories: {created['case_categories']} added; "
+            f"holiday calendar: {created['holidays']} days added"
+        )
         if any(created.values()) or any(account_changes.values()):
             parts = [f"{k} +{v}" for k, v in created.items() if v]
             if account_changes["users_created"]:
@@ -140,6 +158,8 @@ def demo_counts(root_code: str = data.ROOT_CODE) -> dict[str, int]:
         "党组织": PartyOrganization.objects.filter(path__startswith=f"P-{prefix}").count(),
         "党员": PartyMember.objects.filter(region__path__startswith=prefix).count(),
         "工作队伍": WorkTeam.objects.filter(region__path__startswith=prefix).count(),
+        "案件分类": Category.objects.filter(parent__isnull=False).count(),
+        "案件": Case.objects.filter(region_path__startswith=prefix).count(),
     }
 
 

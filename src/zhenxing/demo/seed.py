@@ -22,8 +22,10 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from zhenxing.core import audit
+from zhenxing.demo import cases as demo_cases
 from zhenxing.demo import data
 from zhenxing.demo.generator import MAX_COPIES, SCALED_PREFIX, CopyPlan, plan_copy
 from zhenxing.demo.guicheng import load_guicheng
@@ -142,6 +144,21 @@ def _reset_teams(paths: list[str]) -> int:
     return WorkTeam.objects.filter(_under("region__path", paths)).delete()[0]
 
 
+def _cases(ctx: SeedContext, tick: Tick) -> int:
+    # The demo may predate the cases: its categories and calendar come first.
+    demo_cases.ensure_categories()
+    demo_cases.ensure_holidays()
+    calendar = demo_cases.load_calendar()
+    now = timezone.now()
+    written = 0
+    for plan in ctx.plans:
+        root = Region.objects.get(code=plan.root_code, depth=1)
+        written += demo_cases.write_copy_cases(
+            root, index=plan.index, now=now, calendar=calendar, tick=tick
+        )
+    return written
+
+
 STEPS: list[Step] = [
     Step("plans", lambda ctx: ctx.scale - 1, _plan),
     Step(
@@ -163,6 +180,12 @@ STEPS: list[Step] = [
         _reset_members,
     ),
     Step("work teams", lambda ctx: sum(len(p.teams) for p in ctx.plans), _teams, _reset_teams),
+    Step(
+        "cases",
+        lambda ctx: demo_cases.CASES_PER_COPY * len(ctx.plans),
+        _cases,
+        demo_cases.delete_cases_under,
+    ),
 ]
 
 

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from shapely.geometry import Point, shape
 from shapely.ops import unary_union
 
+from zhenxing.cases.models import Case
 from zhenxing.core.models import AuditEntry
 from zhenxing.demo.guicheng import DemoSummary, load_guicheng
 from zhenxing.people.models import (
@@ -58,6 +59,8 @@ def test_load_builds_the_demo(db):
         "党组织",
         "党员",
         "工作队伍",
+        "案件分类",
+        "案件",
     ]
     assert summary.counts["社区"] == 22 and summary.counts["片区"] == 173
     assert "territory" in stream.getvalue()
@@ -161,6 +164,8 @@ def test_load_is_idempotent_and_resets_passwords(db):
 def test_load_completes_a_partial_demo(db):
     load_guicheng(password="pw")
     Region.objects.filter(depth=5).delete()
+    # Cases dispatched to the team protect it: they go first.
+    Case.objects.filter(assigned_team__region__code="GC05").delete()
     WorkTeam.objects.filter(region__code="GC05").delete()
     load_guicheng(password="pw")
     assert Region.objects.filter(depth=5).count() > 0
