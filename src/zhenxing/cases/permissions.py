@@ -240,7 +240,9 @@ def queue_filter(user: Any) -> Q:
 
     def under(paths: list[str] | None, field: str = "region_path") -> Q:
         if paths is ALL:
-            return Q()
+            # Not Q(): an empty Q drops out of an OR ("Q() | X" is X), and
+            # "everything" would silently become "only X".
+            return Q(pk__isnull=False)
         if not paths:
             return Q(pk__in=[])
         q = Q(pk__in=[])

@@ -160,6 +160,16 @@ def test_the_queue_holds_exactly_the_cases_one_may_act_on(world, spread):
         assert queue == expected, name
 
 
+def test_a_superusers_queue_holds_every_step_of_the_office(world, spread):
+    # A superuser's scope is "everything" (None), which must not vanish from the OR.
+    boss = fresh_user(world.nobody)
+    boss.is_superuser = True
+    queue = set(cases_visible_to(boss).filter(queue_filter(boss)))
+    expected = {c for c in cases_visible_to(boss) if _may_act(boss, c)}
+    assert {spread.reported_a, spread.rectified, spread.deferred} <= queue
+    assert queue == expected
+
+
 def test_queues_by_persona(world, spread):
     def queue(user: Any) -> set[Case]:
         user = fresh_user(user) if user.is_authenticated else user

@@ -135,7 +135,8 @@ def sees_escalations(user: Any) -> bool:
 
 def _under(paths: list[str] | None, field: str = "region_path") -> Q:
     if paths is ALL:
-        return Q()
+        # Not Q(), which an OR would drop: "everything" must stay everything.
+        return Q(pk__isnull=False)
     condition = Q(pk__in=[])
     for path in paths:
         condition |= Q(**{f"{field}__startswith": path})
