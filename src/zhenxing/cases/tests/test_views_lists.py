@@ -303,7 +303,7 @@ _COUNTED = [
     url("cases:list", status="open", category="HJ", overdue="false"),
     url("cases:queue"),
     url("cases:map_data"),
-    url("cases:map"),
+    url("cases:map", category="HJ"),
     url("cases:export"),
 ]
 
@@ -464,7 +464,7 @@ def test_the_map_says_when_it_shows_only_the_newest(world, cats, client_for, mon
         for k in range(3)
     ]
     client = client_for(world.admin)
-    page = client.get(reverse("cases:map"), **EN)
+    page = client.get(url("cases:map", status="open"), **EN)
     assert page.status_code == 200
     assert page.context["cut"] and page.context["total"] == 3
     assert "2 newest of 3" in page.content.decode()
@@ -474,6 +474,12 @@ def test_the_map_says_when_it_shows_only_the_newest(world, cats, client_for, mon
         made[0].number,
         made[1].number,
     ]
+
+
+def test_the_map_opens_on_the_open_cases(world, cats, client_for):
+    response = client_for(world.secretary_a).get(reverse("cases:map"))
+    assert response.status_code == 302
+    assert response["Location"] == url("cases:map", status="open")
 
 
 def test_the_map_page_carries_the_filters_to_its_data(world, cats, client_for):
@@ -642,7 +648,7 @@ def test_the_map_draws_the_case_and_its_popup_opens_the_case(
     client.force_login(world.secretary_a)
     cookie = client.cookies["sessionid"]
     page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
-    page.goto(reverse("cases:map"))
+    page.goto(url("cases:map", status="open"))
     page.wait_for_selector("#case-map[data-points]")
     assert page.locator("#case-map").get_attribute("data-points") == "1"
     # One point: the map centres on it, so a click in the middle lands on it.

@@ -424,7 +424,13 @@ def case_export(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def case_map(request: HttpRequest) -> HttpResponse:
-    """The filtered cases as points over the outlines of the areas in scope."""
+    """The filtered cases as points over the outlines of the areas in scope.
+
+    With no filter the map opens on the open cases: thousands of closed green
+    points would bury the red ones the map is there to show.
+    """
+    if not request.GET:
+        return redirect(f"{reverse('cases:map')}?status=open")
     form, cases = _filtered(request)
     querystring = querystring_without_page(request)
     valid = _form_status(form) == 200
