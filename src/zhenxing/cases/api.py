@@ -42,7 +42,7 @@ from zhenxing.cases.models import (
     Source,
 )
 from zhenxing.cases.models import Status as CaseStatus
-from zhenxing.cases.photos import validate_photos
+from zhenxing.cases.photos import MAX_PHOTOS, validate_photos
 from zhenxing.cases.selectors import pending_request, possible_duplicates
 from zhenxing.core.permissions import get_visible_or_404
 from zhenxing.core.privacy import mask_mobile, mask_name
@@ -53,7 +53,7 @@ from zhenxing.territory.selectors import community_code_of
 router = Router()
 
 MAX_LIMIT = 200
-MAX_PHOTOS = services.MAX_PHOTOS
+
 
 # Free text may hold line breaks but no other control characters (PostgreSQL
 # refuses NUL in text); one-line fields hold none at all.

@@ -18,14 +18,19 @@ from django.utils.translation import gettext_lazy as _
 
 from zhenxing.cases import permissions
 from zhenxing.cases.models import Case, Category, HandlerKind, RequestKind, Source
-from zhenxing.cases.photos import PhotoError, ValidatedPhoto, first_gps, validate_photos
+from zhenxing.cases.photos import (
+    MAX_PHOTOS,
+    PhotoError,
+    ValidatedPhoto,
+    first_gps,
+    validate_photos,
+)
 from zhenxing.people.forms import StyledForm
 from zhenxing.people.models import Department, WorkTeam, mobile_validator
 from zhenxing.people.scopes import regions_visible_to
 from zhenxing.territory.models import Region, area_depth
 from zhenxing.territory.selectors import COMMUNITY_DEPTH
 
-MAX_PHOTOS = 9
 # What a phone's <input type="datetime-local"> sends.
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 

@@ -47,7 +47,8 @@ def _role_paths(user: Any, *roles: str) -> list[str]:
     return [a.region.path for a in assignments_of(user) if a.region_id and a.role in roles]
 
 
-def _department_ids(user: Any) -> set[int]:
+def department_ids(user: Any) -> set[int]:
+    """The departments the user works in as department staff."""
     return {
         a.department_id
         for a in assignments_of(user)
@@ -178,7 +179,7 @@ def is_handler(user: Any, case: Case) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     if case.assigned_department_id:
-        return case.assigned_department_id in _department_ids(user)
+        return case.assigned_department_id in department_ids(user)
     if case.assigned_team_id:
         team = case.assigned_team
         if team.leader_id == user.pk:
@@ -253,7 +254,7 @@ def queue_filter(user: Any) -> Q:
     dispatch_scope = under(admin_paths) | under(secretary_paths)
     condition |= Q(status__in=[Status.REPORTED, Status.ACCEPTED]) & dispatch_scope
     assigned_to_me = (
-        Q(assigned_department_id__in=_department_ids(user))
+        Q(assigned_department_id__in=department_ids(user))
         | Q(assigned_team__leader_id=user.pk)
         | (Q(assigned_team__isnull=False) & under(secretary_paths, "assigned_team__region__path"))
         | (Q(assigned_region__isnull=False) & under(secretary_paths, "assigned_region__path"))

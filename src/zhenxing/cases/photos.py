@@ -43,6 +43,8 @@ FORMATS = {
     "PNG": ("image/png", "png"),
     "WEBP": ("image/webp", "webp"),
 }
+# Photos per step: a report, a rectification or a verification carries 1 to 9.
+MAX_PHOTOS = 9
 DISPLAY_EDGE = 1600
 THUMBNAIL_EDGE = 320
 
@@ -214,7 +216,7 @@ def validate_photo(upload: Any) -> ValidatedPhoto:
 
 
 def validate_photos(
-    uploads: Sequence[Any], *, required: bool = False, max_count: int = 9
+    uploads: Sequence[Any], *, required: bool = False, max_count: int = MAX_PHOTOS
 ) -> list[ValidatedPhoto]:
     """Check every upload before anything is written; raise PhotoError at the first bad one."""
     uploads = [u for u in uploads if u]
@@ -268,13 +270,18 @@ def _store(key: str, data: bytes) -> str:
     return saved
 
 
+def new_token() -> str:
+    """A photo's random name: 24 letters and digits (144 bits; no "-" or "_" for tidy URLs)."""
+    return secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")[:24]
+
+
 def save_photos(
     *, case: Any, event: Any, kind: str, photos: Sequence[ValidatedPhoto], actor: Any
 ) -> list[CasePhoto]:
     """Store each original privately and record it; derivatives follow after commit."""
     saved = []
     for photo in photos:
-        token = secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")[:24]
+        token = new_token()
         key = _store(f"cases/{token[:2]}/{token}/original.{photo.extension}", photo.data)
         saved.append(
             CasePhoto.objects.create(

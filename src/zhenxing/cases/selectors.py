@@ -74,6 +74,13 @@ def relapse_origin(
     return max(found, key=lambda pair: pair[0].closed_at)[0]
 
 
+def visible_relapses(user: Any, case: Case) -> QuerySet[Case]:
+    """The relapses of a case that this user may see (the page and the API show the same)."""
+    from zhenxing.cases.permissions import cases_visible_to
+
+    return cases_visible_to(user).filter(relapse_of=case).order_by("reported_at", "pk")
+
+
 def pending_request(case: Case) -> CaseRequest | None:
     return case.requests.filter(status=RequestStatus.PENDING).select_related("requested_by").first()
 

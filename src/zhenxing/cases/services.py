@@ -45,7 +45,13 @@ from zhenxing.cases.models import (
     Source,
     Status,
 )
-from zhenxing.cases.photos import ValidatedPhoto, files_removed_on_error, first_gps, save_photos
+from zhenxing.cases.photos import (
+    MAX_PHOTOS,
+    ValidatedPhoto,
+    files_removed_on_error,
+    first_gps,
+    save_photos,
+)
 from zhenxing.cases.selectors import relapse_origin, responsible_users
 from zhenxing.cases.workdays import deadline_for
 from zhenxing.core import audit
@@ -60,9 +66,6 @@ class CaseError(Exception):
 
 class CaseConflict(CaseError):
     """The case changed since the caller looked at it; nothing was written."""
-
-
-MAX_PHOTOS = 9
 
 
 def _allowed(actor: Any, check: Callable[[], bool]) -> None:
@@ -577,7 +580,7 @@ def case_verify(
 
 # --- requests that need approval --------------------------------------------------
 
-_REQUEST_EVENTS = {
+REQUEST_EVENTS = {
     RequestKind.SEND_BACK: EventKind.SEND_BACK_REQUESTED,
     RequestKind.EXTENSION: EventKind.EXTENSION_REQUESTED,
     RequestKind.DEFERRAL: EventKind.DEFERRAL_REQUESTED,
@@ -625,7 +628,7 @@ def case_request(
         actor=actor,
         allowed_from=CLOCK_STATES,
         to=None,
-        kind=_REQUEST_EVENTS[RequestKind(kind)],
+        kind=REQUEST_EVENTS[RequestKind(kind)],
         may=lambda c: permissions.is_handler(actor, c),
         note=reason,
         expected_version=expected_version,

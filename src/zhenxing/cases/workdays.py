@@ -37,6 +37,17 @@ def add_working_days(start: datetime.datetime, days: int) -> datetime.datetime:
     calendar = _calendar(
         local.date(), local.date() + datetime.timedelta(days=days * 2 + _LOOKAHEAD_SLACK_DAYS)
     )
+    return add_working_days_in(calendar, start, days)
+
+
+def add_working_days_in(
+    calendar: dict[datetime.date, bool], start: datetime.datetime, days: int
+) -> datetime.datetime:
+    """`add_working_days` over a calendar already in hand ({date: is_workday}), no query.
+
+    For bulk work (the demo loader) that reads the holiday table once.
+    """
+    local = timezone.localtime(start)
     day = local.date()
     counted = 0
     while counted < days:

@@ -55,10 +55,8 @@ from zhenxing.core import audit
 from zhenxing.core.listing import paginate, querystring_without_page
 from zhenxing.core.privacy import mask_mobile, mask_name
 from zhenxing.core.xlsx import xlsx_response
-from zhenxing.people.models import Role
 from zhenxing.people.scopes import (
     ALL,
-    assignments_of,
     is_office_admin,
     office_admin_paths,
     roles_of,
@@ -117,17 +115,9 @@ def has_a_role(user: Any) -> bool:
     return getattr(user, "is_authenticated", False) and (user.is_superuser or bool(roles_of(user)))
 
 
-def _department_ids(user: Any) -> set[int]:
-    return {
-        a.department_id
-        for a in assignments_of(user)
-        if a.department_id and a.role == Role.DEPARTMENT_STAFF
-    }
-
-
 def sees_escalations(user: Any) -> bool:
     """Office admins (their territory's escalations) and department staff (their agenda)."""
-    return is_office_admin(user) or bool(_department_ids(user))
+    return is_office_admin(user) or bool(permissions.department_ids(user))
 
 
 # --- shared pieces --------------------------------------------------------------------------
@@ -534,7 +524,7 @@ def escalation_list(request: HttpRequest) -> HttpResponse:
     if not sees_escalations(user):
         raise PermissionDenied
     visible = _under(office_admin_paths(user), "case__region_path")
-    if departments := _department_ids(user):
+    if departments := permissions.department_ids(user):
         visible |= Q(level=2, department_id__in=departments)
     rows = Escalation.objects.filter(visible, resolved_at__isnull=True)
     counts = dict(rows.order_by().values_list("level").annotate(n=Count("pk")))
