@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zhenxing.territory.selectors import path_prefix_q
+
 
 class TimeLimitUnit(models.TextChoices):
     HOURS = "hours", _("hours")
@@ -90,10 +92,6 @@ class Category(models.Model):
             return f"{self.parent.name} / {self.name}"
         return self.name
 
-    @property
-    def is_main(self) -> bool:
-        return self.parent_id is None
-
     def time_limit_display(self) -> str:
         return f"{self.time_limit} {self.get_time_limit_unit_display()}"
 
@@ -153,9 +151,6 @@ class CaseQuerySet(models.QuerySet):
     def overdue(self, now: datetime.datetime | None = None) -> CaseQuerySet:
         return self.filter(status__in=CLOCK_STATES, deadline__lt=now or timezone.now())
 
-    def not_overdue(self, now: datetime.datetime | None = None) -> CaseQuerySet:
-        return self.exclude(pk__in=self.overdue(now).values("pk"))
-
     def due_within(self, hours: int, now: datetime.datetime | None = None) -> CaseQuerySet:
         now = now or timezone.now()
         return self.filter(
@@ -164,14 +159,9 @@ class CaseQuerySet(models.QuerySet):
             deadline__lt=now + datetime.timedelta(hours=hours),
         )
 
-    def under_any(self, paths: list[str]) -> CaseQuerySet:
-        """Cases whose area lies under any of these territory paths (one prefix match each)."""
-        if not paths:
-            return self.none()
-        condition = Q()
-        for path in paths:
-            condition |= Q(region_path__startswith=path)
-        return self.filter(condition)
+    def under_any(self, paths: list[str] | None) -> CaseQuerySet:
+        """Cases whose area lies under any of these territory paths (None: all, []: none)."""
+        return self.filter(path_prefix_q(paths, "region_path"))
 
 
 class Case(models.Model):
@@ -242,7 +232,9 @@ class Case(models.Model):
     dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
     rectified_at = models.DateTimeField(_("rectified"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    # Closed by the deadline in force at the last rectification (按期结案).
+    # 按期结案: rectified by the deadline in force at the last rectification,
+    # and never escalated on the way (an overdue spell is not undone by a later
+    # send-back or a fresh deadline).
     closed_on_time = models.BooleanField(_("closed on time"), null=True, blank=True)
     rectified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -517,8 +509,11 @@ class Escalation(models.Model):
     """An overdue case raised to the subdistrict office (level 1) or the joint meeting (level 2).
 
     Level-2 rows are the joint meeting's agenda of escalated cases, by the
-    department responsible; `resolved_at` is set when the case closes or
-    the meeting takes it off.
+    department responsible. `resolved_at` is set when the case is no longer a
+    handler's overdue work: it closes, or the office approves a send-back or a
+    deferral. (Taking an item off the agenda by the meeting's own decision
+    belongs to the meetings module, still to come.) The case's
+    `escalation_level` stays as the record that it was late.
     """
 
     case = models.ForeignKey(

@@ -5,8 +5,9 @@ visible to whoever may read its area. Each step belongs to certain roles
 (DOMAIN.md §3), always within their scope:
 
 - dispatcher (accept, reject, dispatch): an office admin who administers the
-  case's area, or a secretary of the community it lies in. A secretary
-  dispatches only inside that community; departments need the office.
+  case's area, or a secretary of the community it lies in. Dispatch stays
+  inside the case's community and within the dispatcher's own regions;
+  departments need the office (`dispatch_targets_for`).
 - handler (start, rectify, ask to send back, extend or defer): whoever the
   case is assigned to — the secretaries of the assigned community or area, the
   assigned team's leader (or its community's secretaries), or the staff of the
@@ -25,11 +26,11 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q
 
 from zhenxing.cases.models import Case, CaseRequest, RequestStatus, Source, Status
+from zhenxing.cases.selectors import ancestor_and_self_paths, community_path
 from zhenxing.core.permissions import get_visible_or_404
-from zhenxing.people.models import Department, Role, WorkTeam
+from zhenxing.people.models import DEPARTMENT_ROLES, Department, Role, RoleAssignment, WorkTeam
 from zhenxing.people.scopes import (
     ALL,
-    administers,
     assignments_of,
     has_role,
     is_office_admin,
@@ -37,6 +38,7 @@ from zhenxing.people.scopes import (
     scope_paths,
 )
 from zhenxing.territory.models import Region
+from zhenxing.territory.selectors import path_prefix_q
 
 
 def _under(path: str, paths: list[str] | None) -> bool:
@@ -59,7 +61,7 @@ def department_ids(user: Any) -> set[int]:
 def cases_visible_to(user: Any) -> Any:
     paths = scope_paths(user)
     if paths is ALL:
-        return Case.objects.all()
+        return Case.objects.all()  # no always-true condition in every list query
     return Case.objects.under_any(paths)
 
 
@@ -126,52 +128,71 @@ def can_dispatch(user: Any, case: Case) -> bool:
     return _under(case.region_path, _role_paths(user, Role.SECRETARY))
 
 
-def can_dispatch_to(user: Any, case: Case, target: Any) -> bool:
-    """May this dispatcher send the case to this community/area, team or department?"""
-    if not can_dispatch(user, case):
-        return False
-    if _administers_case(user, case):
-        if isinstance(target, Department):
-            return True
-        if isinstance(target, WorkTeam):
-            return administers(user, target.region)
-        if isinstance(target, Region):
-            return administers(user, target) and target.depth >= 2
-        return False
-    # A secretary keeps the work inside the community: its areas and teams.
-    secretary_paths = _role_paths(user, Role.SECRETARY)
-    if isinstance(target, WorkTeam):
-        return _under(target.region.path, secretary_paths)
-    if isinstance(target, Region):
-        return _under(target.path, secretary_paths)
-    return False
-
-
 def dispatch_targets_for(user: Any, case: Case) -> dict[str, Any]:
-    """The regions, teams and departments this user may dispatch the case to (for forms)."""
+    """The regions, teams and departments this user may dispatch the case to.
+
+    The one rule behind the case page's choices, the API's check and the
+    service's (`can_dispatch_to` is membership in these):
+
+    - everything stays inside the case's community: the community node and any
+      region below it (cooperatives, areas, streets), and the work teams of
+      the community or of a region below it;
+    - each dispatcher only within the paths they dispatch from: an office admin
+      within what they administer, a secretary within their role's regions
+      (the secretary of one area does not get the community node);
+    - a team only if its leader (when it has one) can see the community, for a
+      leader who cannot open the case could not act on it;
+    - departments only for an office admin who administers the case.
+    """
     if not can_dispatch(user, case):
         return {
             "regions": Region.objects.none(),
             "teams": WorkTeam.objects.none(),
             "departments": Department.objects.none(),
         }
-    community_path = _community_path(case.region_path)
-    # Dispatch stays inside the case's community: its community node and its areas.
-    regions = Region.objects.filter(Q(path=community_path) | Q(pk=case.region_id)).order_by("path")
-    teams = WorkTeam.objects.filter(region__path=community_path).select_related("region")
-    if _administers_case(user, case):
-        departments = Department.objects.all()
-    else:
-        departments = Department.objects.none()
+    community = community_path(case.region_path)
+    administers_case = _administers_case(user, case)
+    own: list[str] | None = list(_role_paths(user, Role.SECRETARY))
+    if administers_case:
+        admin_paths = office_admin_paths(user)
+        own = ALL if admin_paths is ALL else [*own, *admin_paths]
+    regions = Region.objects.filter(
+        path_prefix_q([community], "path") & path_prefix_q(own, "path")
+    ).order_by("path")
+    teams = (
+        WorkTeam.objects.filter(
+            path_prefix_q([community], "region__path") & path_prefix_q(own, "region__path")
+        )
+        .filter(Q(leader__isnull=True) | _sees_path(community, "leader"))
+        .select_related("region")
+        .order_by("region__path", "name")
+    )
+    departments = Department.objects.all() if administers_case else Department.objects.none()
     return {"regions": regions, "teams": teams, "departments": departments}
 
 
-def _community_path(path: str) -> str:
-    from zhenxing.territory.models import PATH_SEP
-    from zhenxing.territory.selectors import COMMUNITY_DEPTH
+def _sees_path(path: str, user_field: str) -> Q:
+    """A Q over rows whose `user_field` user may read `path` (as `scope_paths` decides)."""
+    holds = RoleAssignment.objects.filter(user=OuterRef(user_field))
+    return (
+        Q(**{f"{user_field}__is_superuser": True})
+        | Exists(holds.filter(role__in=DEPARTMENT_ROLES))
+        | Exists(holds.filter(region__path__in=ancestor_and_self_paths(path)))
+    )
 
-    codes = path.rstrip(PATH_SEP).split(PATH_SEP)
-    return PATH_SEP.join(codes[:COMMUNITY_DEPTH]) + PATH_SEP
+
+def can_dispatch_to(user: Any, case: Case, target: Any) -> bool:
+    """May this dispatcher send the case to this community/area, team or department?"""
+    targets = dispatch_targets_for(user, case)
+    if isinstance(target, Department):
+        pool = targets["departments"]
+    elif isinstance(target, WorkTeam):
+        pool = targets["teams"]
+    elif isinstance(target, Region):
+        pool = targets["regions"]
+    else:
+        return False
+    return target.pk is not None and pool.filter(pk=target.pk).exists()
 
 
 def is_handler(user: Any, case: Case) -> bool:
@@ -214,10 +235,6 @@ def can_decide_requests(user: Any, case: Case) -> bool:
     return getattr(user, "is_authenticated", False) and _administers_case(user, case)
 
 
-def can_decide_request(user: Any, request: CaseRequest) -> bool:
-    return can_decide_requests(user, request.case)
-
-
 def can_add_report(user: Any, case: Case) -> bool:
     """Add a further report to an open case instead of opening a duplicate."""
     return case.is_open and can_report_at(user, case.region)
@@ -240,16 +257,7 @@ def queue_filter(user: Any) -> Q:
     inspector_paths = _role_paths(user, Role.INSPECTOR)
 
     def under(paths: list[str] | None, field: str = "region_path") -> Q:
-        if paths is ALL:
-            # Not Q(): an empty Q drops out of an OR ("Q() | X" is X), and
-            # "everything" would silently become "only X".
-            return Q(pk__isnull=False)
-        if not paths:
-            return Q(pk__in=[])
-        q = Q(pk__in=[])
-        for p in paths:
-            q |= Q(**{f"{field}__startswith": p})
-        return q
+        return path_prefix_q(paths, field)
 
     dispatch_scope = under(admin_paths) | under(secretary_paths)
     condition |= Q(status__in=[Status.REPORTED, Status.ACCEPTED]) & dispatch_scope

@@ -48,6 +48,11 @@ MAX_PHOTOS = 9
 DISPLAY_EDGE = 1600
 THUMBNAIL_EDGE = 320
 
+# EXIF times outside this span are a camera's unset clock (0001:01:01), not a
+# time a photo of a case was taken; kept, they could not even be stored.
+TAKEN_AT_EARLIEST = datetime.datetime(1990, 1, 1)
+TAKEN_AT_AHEAD = datetime.timedelta(days=1)
+
 _EXIF_IFD = 0x8769
 _GPS_IFD = 0x8825
 _DATETIME_ORIGINAL = 36867
@@ -135,8 +140,16 @@ def _taken_at(exif: Image.Exif) -> datetime.datetime | None:
         naive = datetime.datetime.strptime(raw.strip("\x00 "), "%Y:%m:%d %H:%M:%S")
     except ValueError:
         return None
-    # Cameras write local time without a zone; ours is the platform's.
-    return timezone.make_aware(naive)
+    if naive < TAKEN_AT_EARLIEST:
+        return None
+    try:
+        # Cameras write local time without a zone; ours is the platform's.
+        aware = timezone.make_aware(naive)
+    except (ValueError, OverflowError):
+        return None
+    if aware > timezone.now() + TAKEN_AT_AHEAD:
+        return None
+    return aware
 
 
 def validate_photo(upload: Any) -> ValidatedPhoto:
@@ -307,12 +320,19 @@ def save_photos(
     return saved
 
 
-def _derivative(image: Image.Image, edge: int, quality: int) -> bytes:
+def _shrunk(image: Image.Image, edge: int) -> Image.Image:
     copy = image.copy()
     copy.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+    return copy
+
+
+def _jpeg(image: Image.Image, quality: int) -> bytes:
+    # Pillow writes what `info` holds (a JPEG comment, XMP) even without being
+    # asked: emptied, and no exif= / icc_profile= given, the derivative carries
+    # no metadata at all. A comment may hold a phone number.
+    image.info = {}
     out = io.BytesIO()
-    # No exif= argument: the derivative carries no metadata at all.
-    copy.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+    image.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
     return out.getvalue()
 
 
@@ -326,19 +346,47 @@ def _flatten(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+def _overwrite(key: str, data: bytes) -> str:
+    """Store `data` under exactly `key`, replacing a file a failed run may have left there.
+
+    Storage `save` never overwrites: it would pick another name, and a retry
+    would leave copies behind. The caller holds the photo's row lock, so no
+    one else writes this key meanwhile.
+    """
+    private_storage.delete(key)
+    saved = _store(key, data)
+    if saved != key:  # pragma: no cover - only if the storage renames regardless
+        raise OSError(f"{key} was stored as {saved}")
+    return saved
+
+
 def ensure_derivatives(photo: CasePhoto) -> CasePhoto:
-    """Make the display and thumbnail JPEGs if they are missing (idempotent)."""
+    """Make the display and thumbnail JPEGs if they are missing (idempotent, race-safe).
+
+    The photo's row is locked and `ready` read again under the lock, so two
+    workers (or a worker and a page that asks first) never both write.
+    """
     if photo.ready:
         return photo
-    with private_storage.open(photo.original, "rb") as handle:
-        image = Image.open(io.BytesIO(handle.read()))
-        image.load()
-    image = _flatten(image)
-    base = photo.original.rsplit("/", 1)[0]
-    display = _store(f"{base}/display.jpg", _derivative(image, DISPLAY_EDGE, 82))
-    thumbnail = _store(f"{base}/thumb.jpg", _derivative(image, THUMBNAIL_EDGE, 75))
-    CasePhoto.objects.filter(pk=photo.pk).update(display=display, thumbnail=thumbnail)
-    photo.display, photo.thumbnail = display, thumbnail
+    with files_removed_on_error(), transaction.atomic():
+        locked = CasePhoto.objects.select_for_update().get(pk=photo.pk)
+        if not locked.ready:
+            with private_storage.open(locked.original, "rb") as handle:
+                image = Image.open(io.BytesIO(handle.read()))
+                if image.format in ("JPEG", "MPO"):
+                    # Decode at the smallest scale (1/2, 1/4, 1/8) still at
+                    # least the display size: far less memory and time.
+                    image.draft("RGB", (DISPLAY_EDGE, DISPLAY_EDGE))
+                image.load()
+            display_image = _shrunk(_flatten(image), DISPLAY_EDGE)
+            thumbnail_image = _shrunk(display_image, THUMBNAIL_EDGE)
+            base = locked.original.rsplit("/", 1)[0]
+            locked.display = _overwrite(f"{base}/display.jpg", _jpeg(display_image, 82))
+            locked.thumbnail = _overwrite(f"{base}/thumb.jpg", _jpeg(thumbnail_image, 75))
+            CasePhoto.objects.filter(pk=locked.pk).update(
+                display=locked.display, thumbnail=locked.thumbnail
+            )
+    photo.display, photo.thumbnail = locked.display, locked.thumbnail
     return photo
 
 
@@ -348,10 +396,3 @@ def make_derivatives(photo_id: int) -> None:
     photo = CasePhoto.objects.filter(pk=photo_id).first()
     if photo is not None:
         ensure_derivatives(photo)
-
-
-def delete_files(photo: CasePhoto) -> None:
-    for key in (photo.original, photo.display, photo.thumbnail):
-        if key:
-            with contextlib.suppress(OSError):
-                private_storage.delete(key)

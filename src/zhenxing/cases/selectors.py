@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from zhenxing.cases.models import (
     CLOCK_STATES,
@@ -18,8 +17,9 @@ from zhenxing.cases.models import (
     RequestStatus,
     Status,
 )
-from zhenxing.people.models import Role, RoleAssignment, User
+from zhenxing.people.models import Role, User
 from zhenxing.territory.models import PATH_SEP
+from zhenxing.territory.selectors import COMMUNITY_DEPTH, path_codes
 
 EARTH_RADIUS_M = 6_371_000.0
 METRES_PER_DEGREE_LAT = 111_320.0
@@ -60,13 +60,27 @@ def possible_duplicates(
     return nearby(candidates, lat=lat, lng=lng, radius_m=category.duplicate_radius_m)[:limit]
 
 
+def community_path(path: str) -> str:
+    """The path of the community (社区) a region's path lies in; the path itself if shallower."""
+    return PATH_SEP.join(path_codes(path)[:COMMUNITY_DEPTH]) + PATH_SEP
+
+
 def relapse_origin(
-    *, category: Category, lat: float, lng: float, at: datetime.datetime
+    *, category: Category, lat: float, lng: float, region_path: str, at: datetime.datetime
 ) -> Case | None:
-    """The case closed most recently at this place and category within the relapse window."""
+    """The case closed most recently at this place and category within the relapse window.
+
+    Only within the same community (`region_path` is the new case's area): a
+    spot near a community line is another community's work on the other
+    side, and its closure is not this community's relapse.
+    """
     since = at - datetime.timedelta(days=category.relapse_days)
     candidates = Case.objects.filter(
-        category=category, status=Status.CLOSED, closed_at__gte=since, closed_at__lte=at
+        category=category,
+        status=Status.CLOSED,
+        closed_at__gte=since,
+        closed_at__lte=at,
+        region_path__startswith=community_path(region_path),
     ).order_by("-closed_at")
     found = nearby(candidates, lat=lat, lng=lng, radius_m=category.duplicate_radius_m)
     if not found:
@@ -85,7 +99,8 @@ def pending_request(case: Case) -> CaseRequest | None:
     return case.requests.filter(status=RequestStatus.PENDING).select_related("requested_by").first()
 
 
-def _ancestor_and_self_paths(path: str) -> list[str]:
+def ancestor_and_self_paths(path: str) -> list[str]:
+    """["GC/", "GC/GC01/", "GC/GC01/GC01-01/"] for "GC/GC01/GC01-01/": whose roles reach here."""
     codes = path.rstrip(PATH_SEP).split(PATH_SEP)
     return [PATH_SEP.join(codes[: i + 1]) + PATH_SEP for i in range(len(codes))]
 
@@ -99,12 +114,16 @@ def _users_with(role: str, paths: Iterable[str]) -> QuerySet[User]:
 
 
 def office_admins_for(case: Case) -> QuerySet[User]:
-    return _users_with(Role.OFFICE_ADMIN, _ancestor_and_self_paths(case.region_path))
+    return _users_with(Role.OFFICE_ADMIN, ancestor_and_self_paths(case.region_path))
 
 
 def responsible_users(case: Case) -> list[User]:
-    """The people a case waits for now (they are notified when it reaches them)."""
-    around = _ancestor_and_self_paths(case.region_path)
+    """The people a case waits for now (they are notified when it reaches them).
+
+    Nobody, once the case is rejected or closed: telling its reporter is the
+    services' business (`services._recipients`).
+    """
+    around = ancestor_and_self_paths(case.region_path)
     users: QuerySet[User]
     if case.status in (Status.REPORTED, Status.ACCEPTED):
         users = office_admins_for(case) | _users_with(Role.SECRETARY, around)
@@ -123,16 +142,21 @@ def responsible_users(case: Case) -> list[User]:
         elif case.assigned_team_id:
             team = case.assigned_team
             users = _users_with(
-                Role.SECRETARY, _ancestor_and_self_paths(team.region.path)
+                Role.SECRETARY, ancestor_and_self_paths(team.region.path)
             ) | User.objects.filter(pk=team.leader_id, is_active=True)
         elif case.assigned_region_id:
-            users = _users_with(Role.SECRETARY, _ancestor_and_self_paths(case.assigned_region.path))
+            users = _users_with(Role.SECRETARY, ancestor_and_self_paths(case.assigned_region.path))
         else:
             users = User.objects.none()
     elif case.status == Status.RECTIFIED:
-        users = (office_admins_for(case) | _users_with(Role.INSPECTOR, around)).exclude(
+        # Those who may verify, by the same rule: never the one who rectified
+        # it, never one of its handlers.
+        from zhenxing.cases.permissions import can_verify
+
+        candidates = (office_admins_for(case) | _users_with(Role.INSPECTOR, around)).exclude(
             pk=case.rectified_by_id or 0
         )
+        return [u for u in candidates.distinct().order_by("pk") if can_verify(u, case)]
     elif case.status == Status.DEFERRED:
         users = office_admins_for(case)
     else:
@@ -146,22 +170,3 @@ def department_staff(department_id: int) -> QuerySet[User]:
         role_assignments__role=Role.DEPARTMENT_STAFF,
         role_assignments__department_id=department_id,
     ).distinct()
-
-
-def role_holders_on(region_path: str, role: str) -> QuerySet[RoleAssignment]:
-    return RoleAssignment.objects.filter(
-        role=role, region__path__in=_ancestor_and_self_paths(region_path)
-    )
-
-
-def now() -> datetime.datetime:
-    return timezone.now()
-
-
-def overdue_counts(cases: QuerySet[Case], at: Any = None) -> dict[str, int]:
-    at = at or timezone.now()
-    return {
-        "open": cases.open().count(),
-        "overdue": cases.overdue(at).count(),
-        "due_soon": cases.due_within(24, at).count(),
-    }

@@ -20,19 +20,23 @@ job, the demo loader).
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime
+import logging
 import secrets
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhenxing.cases import permissions
 from zhenxing.cases.models import (
     CLOCK_STATES,
+    FINAL_STATES,
     Case,
     CaseEvent,
     CaseRequest,
@@ -59,6 +63,12 @@ from zhenxing.people.models import Department, WorkTeam
 from zhenxing.territory.lookup import find_area
 from zhenxing.territory.models import Region
 
+logger = logging.getLogger(__name__)
+
+# The furthest ahead a deadline or a requested date may lie. Beyond a year a
+# date is a typing error, and far enough (year 9999) it cannot even be shown.
+MAX_DEADLINE_AHEAD = datetime.timedelta(days=366)
+
 
 class CaseError(Exception):
     """A rule of the case loop was broken; the message is for the user."""
@@ -75,21 +85,54 @@ def _allowed(actor: Any, check: Callable[[], bool]) -> None:
         raise PermissionDenied(_("You may not take this step on this case."))
 
 
-def _notify_later(case: Case, kind: str) -> None:
-    """After commit, tell the people the case now waits for."""
+def _recipients(case: Case, actor: Any) -> list[Any]:
+    """Who hears of the step just written: whom the case now waits for.
+
+    Once rejected or closed it waits for nobody, but its reporter (one with a
+    login, still active) is told how it ended, unless they ended it themselves.
+    """
+    users = responsible_users(case)
+    if case.status in FINAL_STATES and case.reporter_id is not None:
+        reporter = case.reporter
+        actor_pk = actor.pk if getattr(actor, "is_authenticated", False) else None
+        if reporter is not None and reporter.is_active and reporter.pk != actor_pk:
+            users.append(reporter)
+    return users
+
+
+def _notify_later(case: Case, kind: str, actor: Any) -> None:
+    """After commit, tell the people this step left the case waiting for.
+
+    The recipients are worked out now, inside the transaction and after the
+    write, and the message from a copy of the case as this step left it: by
+    commit time another step may have moved the case on, and the message and
+    its recipients must describe the same step.
+    """
+    users = _recipients(case, actor)
+    snapshot = copy.copy(case)
 
     def send() -> None:
         from zhenxing.notify.services import notify_case
 
-        fresh = (
-            Case.objects.select_related("assigned_team__region", "assigned_region", "category")
-            .filter(pk=case.pk)
-            .first()
-        )
-        if fresh is not None:
-            notify_case(case=fresh, kind=kind, users=responsible_users(fresh))
+        notify_case(case=snapshot, kind=kind, users=users)
 
     transaction.on_commit(send, robust=True)
+
+
+def _within_reach(value: datetime.datetime | None, past_message: str) -> None:
+    """A deadline or requested date must lie ahead, and at most MAX_DEADLINE_AHEAD ahead."""
+    if value is None:
+        return
+    if value <= timezone.now():
+        raise CaseError(past_message)
+    _not_too_far(value)
+
+
+def _not_too_far(value: datetime.datetime) -> None:
+    if value > timezone.now() + MAX_DEADLINE_AHEAD:
+        raise CaseError(
+            _("A date may lie at most %(days)d days ahead.") % {"days": MAX_DEADLINE_AHEAD.days}
+        )
 
 
 def _changed_meanwhile(number: str) -> CaseConflict:
@@ -185,6 +228,8 @@ def case_report(
         raise CaseError(_("Unknown source."))
     if actor is not None and source not in permissions.sources_for(actor):
         raise PermissionDenied(_("You may not file a case from this source."))
+    if source != Source.RESIDENT and (reporter_name.strip() or reporter_mobile.strip()):
+        raise CaseError(_("A reporter's name and mobile belong to a resident's report only."))
 
     if lat is None or lng is None:
         gps = first_gps(photos)
@@ -204,7 +249,7 @@ def case_report(
     _allowed(actor, lambda: permissions.can_report_at(actor, area))
 
     with files_removed_on_error(), transaction.atomic():
-        relapse = relapse_origin(category=category, lat=lat, lng=lng, at=at)
+        relapse = relapse_origin(category=category, lat=lat, lng=lng, region_path=area.path, at=at)
         case = Case.objects.create(
             number=_placeholder_number(),
             category=category,
@@ -247,7 +292,7 @@ def case_report(
                 **({"relapse_of": relapse.number} if relapse else {}),
             },
         )
-        _notify_later(case, EventKind.REPORTED)
+        _notify_later(case, EventKind.REPORTED, actor)
     return case
 
 
@@ -266,8 +311,10 @@ def case_add_report(
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if not locked.is_open:
             raise CaseConflict(_("This case was closed meanwhile; file a new case instead."))
-        Case.objects.filter(pk=case.pk).update(report_count=locked.report_count + 1)
-        case.report_count = locked.report_count + 1
+        Case.objects.filter(pk=case.pk).update(
+            report_count=F("report_count") + 1, updated_at=timezone.now()
+        )
+        case.report_count = Case.objects.values_list("report_count", flat=True).get(pk=case.pk)
         event = _event(case, kind=EventKind.REPORT_ADDED, actor=actor, note=description)
         save_photos(case=case, event=event, kind=PhotoKind.BEFORE, photos=photos, actor=actor)
         audit.record(
@@ -353,11 +400,16 @@ def _transition(
                 **(data or {}),
             },
         )
-        _notify_later(locked, kind)
+        _notify_later(locked, kind, actor)
     # The caller's object follows the row it changed.
     for name in [f.attname for f in Case._meta.concrete_fields]:
         setattr(case, name, getattr(locked, name))
     return case
+
+
+def _utc_iso(moment: datetime.datetime) -> str:
+    # Event details store instants one way (UTC), whatever zone computed them.
+    return moment.astimezone(datetime.UTC).isoformat()
 
 
 def _need(text: str, message: str) -> str:
@@ -435,18 +487,19 @@ def case_dispatch(
 ) -> Case:
     """派遣 to a community or area, a team or a department, with the category's deadline.
 
-    A dispatcher may set another deadline, but never one already past.
+    A dispatcher may set another deadline, but never one already past nor
+    more than MAX_DEADLINE_AHEAD ahead.
     """
     now = timezone.now()
-    if deadline is not None and deadline <= now:
-        raise CaseError(_("The deadline must lie in the future."))
+    _within_reach(deadline, _("The deadline must lie in the future."))
 
     def changes(c: Case) -> dict[str, Any]:
         due = deadline or deadline_for(c.category, now)
+        _not_too_far(due)  # a category's time limit of over a year
         return {**_assignment(to), "deadline": due, "dispatched_at": now}
 
     def after(c: Case, event: CaseEvent) -> None:
-        event.data = {**event.data, "deadline": c.deadline.isoformat()}
+        event.data = {**event.data, "deadline": _utc_iso(c.deadline)}
         event.save(update_fields=["data"])
 
     return _transition(
@@ -555,13 +608,16 @@ def case_verify(
         )
 
     def close(c: Case) -> dict[str, Any]:
-        on_time = c.deadline is None or (
+        # 按期结案: rectified by the deadline in force, and never escalated on
+        # the way (a send-back or a deferral after an overdue spell does not
+        # make the case punctual).
+        rectified_in_time = c.deadline is None or (
             c.rectified_at is not None and c.rectified_at <= c.deadline
         )
-        return {"closed_at": now, "closed_on_time": on_time}
+        return {"closed_at": now, "closed_on_time": rectified_in_time and c.escalation_level == 0}
 
     def resolve(c: Case, event: CaseEvent) -> None:
-        Escalation.objects.filter(case=c, resolved_at__isnull=True).update(resolved_at=now)
+        _resolve_escalations(c, now)
 
     return _transition(
         case,
@@ -602,13 +658,25 @@ def case_request(
         raise CaseError(_("Unknown request."))
     if kind == RequestKind.EXTENSION and until is None:
         raise CaseError(_("Give the new deadline you ask for."))
-    if until is not None and until <= timezone.now():
-        raise CaseError(_("The date asked for must lie in the future."))
+    _within_reach(until, _("The date asked for must lie in the future."))
     created: list[CaseRequest] = []
 
     def check(c: Case) -> None:
         if c.requests.filter(status=RequestStatus.PENDING).exists():
             raise CaseConflict(_("A request on this case is already waiting for a decision."))
+        if (
+            kind in (RequestKind.EXTENSION, RequestKind.DEFERRAL)
+            and c.deadline is not None
+            and c.deadline <= timezone.now()
+        ):
+            # Asked for once overdue, more time would rewrite a late case as a
+            # punctual one: the handler rectifies it, or asks to send it back.
+            raise CaseError(
+                _(
+                    "The deadline has passed: more time or a deferral can no longer be asked "
+                    "for. Rectify the case, or ask to send it back."
+                )
+            )
         if kind == RequestKind.EXTENSION and c.deadline is not None and until <= c.deadline:
             raise CaseError(_("An extension must end after the current deadline."))
 
@@ -632,7 +700,7 @@ def case_request(
         may=lambda c: permissions.is_handler(actor, c),
         note=reason,
         expected_version=expected_version,
-        data={"until": until.isoformat()} if until else {},
+        data={"until": _utc_iso(until)} if until else {},
         check=check,
         after=after,
     )
@@ -673,10 +741,20 @@ def case_decide_request(
                 "dispatched_at": None,
             }
         if pending.kind == RequestKind.EXTENSION:
+            if pending.requested_until is None or pending.requested_until <= now:
+                raise CaseError(
+                    _(
+                        "The date asked for has passed; deny the request and ask the handler "
+                        "for a new one."
+                    )
+                )
             return {"deadline": pending.requested_until}
         return {"status": Status.DEFERRED}
 
     def after(c: Case, event: CaseEvent) -> None:
+        if approve and request.kind in (RequestKind.SEND_BACK, RequestKind.DEFERRAL):
+            # No longer a handler's overdue work: off the office's list and the agenda.
+            _resolve_escalations(c, now)
         CaseRequest.objects.filter(pk=request.pk).update(
             status=RequestStatus.APPROVED if approve else RequestStatus.DENIED,
             decided_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -712,8 +790,13 @@ def case_resume(
 ) -> Case:
     """End a deferral: the handler works on with a fresh deadline (given, or the category's)."""
     now = timezone.now()
-    if deadline is not None and deadline <= now:
-        raise CaseError(_("The deadline must lie in the future."))
+    _within_reach(deadline, _("The deadline must lie in the future."))
+
+    def changes(c: Case) -> dict[str, Any]:
+        due = deadline or deadline_for(c.category, now)
+        _not_too_far(due)  # a category's time limit of over a year
+        return {"deadline": due}
+
     return _transition(
         case,
         actor=actor,
@@ -723,11 +806,19 @@ def case_resume(
         may=lambda c: permissions.can_decide_requests(actor, c),
         note=note,
         expected_version=expected_version,
-        changes=lambda c: {"deadline": deadline or deadline_for(c.category, now)},
+        changes=changes,
     )
 
 
 # --- escalation -------------------------------------------------------------------
+
+
+def _resolve_escalations(case: Case, now: datetime.datetime) -> None:
+    """The case is no longer overdue work: its open escalations are resolved.
+
+    `escalation_level` stays: it is the record that the case was late.
+    """
+    Escalation.objects.filter(case=case, resolved_at__isnull=True).update(resolved_at=now)
 
 
 def responsible_department(case: Case) -> Department | None:
@@ -745,7 +836,8 @@ def escalate_overdue(
     Level 1 when the deadline passes; level 2 (the joint meeting's agenda,
     under the responsible department) once the case has been overdue for
     `meeting_after`. Each level is raised once per case (a unique row), so
-    two workers running this together do not double it.
+    two workers running this together do not double it. A case that fails
+    is logged and left for the next run; the others are still raised.
     """
     now = now or timezone.now()
     raised: list[Escalation] = []
@@ -754,10 +846,13 @@ def escalate_overdue(
         level = 2 if case.deadline + meeting_after <= now else 1
         if level <= case.escalation_level:
             continue
-        for step in range(case.escalation_level + 1, level + 1):
-            escalation = _escalate(case, level=step, now=now)
-            if escalation is not None:
-                raised.append(escalation)
+        try:
+            for step in range(case.escalation_level + 1, level + 1):
+                escalation = _escalate(case, level=step, now=now)
+                if escalation is not None:
+                    raised.append(escalation)
+        except Exception:
+            logger.exception("Escalating case %s failed; the next run tries again", case.number)
     return raised
 
 
@@ -772,7 +867,9 @@ def _escalate(case: Case, *, level: int, now: datetime.datetime) -> Escalation |
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.escalation_level >= level or not locked.is_overdue(now):
             return None
-        Case.objects.filter(pk=locked.pk).update(escalation_level=level, escalated_at=now)
+        Case.objects.filter(pk=locked.pk).update(
+            escalation_level=level, escalated_at=now, updated_at=timezone.now()
+        )
         escalation = Escalation.objects.create(
             case=locked, level=level, department=department, reason=reason, created_at=now
         )

@@ -6,7 +6,10 @@ indexed prefix match and a parent's code needs no join.
 
 from __future__ import annotations
 
-from django.db.models import Count
+import functools
+import operator
+
+from django.db.models import Count, Q
 
 from zhenxing.territory.models import PATH_SEP, Region, RegionQuerySet
 
@@ -41,6 +44,20 @@ def community_code_of(path: str) -> str:
 def cooperative_code_of(path: str) -> str:
     """The code of the cooperative a region lies in (itself at or above that depth)."""
     return ancestor_code_at(path, COMMUNITY_DEPTH + 1)
+
+
+def path_prefix_q(paths: list[str] | None, field: str) -> Q:
+    """A Q matching rows whose `field` (a territory path) lies under any of `paths`.
+
+    None means everything (an unrestricted scope) and gives `Q(pk__isnull=False)`,
+    never `Q()`: an empty Q drops out of an OR ("Q() | X" is X), which would
+    silently shrink "everything" to "only X". [] means nothing.
+    """
+    if paths is None:
+        return Q(pk__isnull=False)
+    if not paths:
+        return Q(pk__in=[])
+    return functools.reduce(operator.or_, (Q(**{f"{field}__startswith": p}) for p in paths))
 
 
 def subtree(region: Region, *, depth: int | None = None) -> RegionQuerySet:

@@ -278,3 +278,40 @@ def test_a_stale_expected_version_writes_nothing(world, cats, private_media):
     # With the version now current it goes through.
     services.case_start(case=stale, actor=world.secretary_a, expected_version=case.version)
     assert stale.status == Status.RECTIFYING
+
+
+# --- photo derivatives ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_make_one_set_of_derivatives(world, cats, private_media):
+    """The task and a page asking first, at once: one writes, the other finds them made."""
+    from pathlib import Path
+
+    from zhenxing.cases.models import CasePhoto
+    from zhenxing.cases.photos import ensure_derivatives
+
+    for _ in range(ROUNDS):
+        case = report(world, cats.garbage)
+        photo = case.photos.get()
+        copies = [CasePhoto.objects.get(pk=photo.pk) for _ in range(2)]
+        results = race(*(partial(ensure_derivatives, c) for c in copies))
+        if connection.vendor == "sqlite":
+            # The test database is in memory with a shared cache, where a second
+            # writer fails at once instead of waiting (a database file waits):
+            # one may lose that way, having written nothing.
+            assert "ok" in results, results
+            assert all(r == "ok" or "locked" in str(r) for r in results), results
+        else:
+            assert results == ["ok", "ok"], results
+        photo.refresh_from_db()
+        assert photo.ready
+        for c, result in zip(copies, results, strict=True):
+            if result == "ok":
+                assert (c.display, c.thumbnail) == (photo.display, photo.thumbnail)
+        folder = Path(private_media) / photo.original.rsplit("/", 1)[0]
+        assert sorted(p.name for p in folder.iterdir()) == [
+            "display.jpg",
+            "original.jpg",
+            "thumb.jpg",
+        ]

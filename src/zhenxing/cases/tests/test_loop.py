@@ -265,7 +265,7 @@ def test_report_accept_dispatch_rectify_rework_and_close(world, cats, private_me
         to_status=Status.DISPATCHED,
     )
     assert last_event(case).data["to_kind"] == "region"
-    assert last_event(case).data["deadline"] == case.deadline.isoformat()
+    assert last_event(case).data["deadline"] == case.deadline.astimezone(datetime.UTC).isoformat()
 
     # The area's handler is the community's secretary; nobody else.
     only(world, case, lambda c, u: services.case_start(case=c, actor=u), {"secretary_a"})
@@ -481,25 +481,32 @@ def test_dispatch_targets_of_a_secretary_and_of_the_office(
         with pytest.raises(PermissionDenied):
             services.case_dispatch(case=case, actor=world.secretary_a, to=target)
     assert state() == before
-    # The office dispatches anywhere it administers, departments included, but
-    # never to the whole subdistrict.
-    with pytest.raises(PermissionDenied):
-        services.case_dispatch(case=case, actor=world.admin, to=world.root)
-    for target in (world.dept, world.area_b1, team_b):
-        with rolled_back():
-            services.case_dispatch(case=Case.objects.get(pk=case.pk), actor=world.admin, to=target)
-    for target in (world.a, world.coop_a, world.area_a2, team):
-        with rolled_back():
-            c = Case.objects.get(pk=case.pk)
-            services.case_dispatch(case=c, actor=world.secretary_a, to=target)
-            assert c.assignee == target
+    # Dispatch stays inside the case's community, for the office too: never the
+    # whole subdistrict, never another community's regions or teams.
+    for target in (world.root, world.b, world.coop_b, world.area_b1, team_b):
+        with pytest.raises(PermissionDenied):
+            services.case_dispatch(case=case, actor=world.admin, to=target)
+    assert state() == before
+    # Inside it, both dispatch to the community, any region below it and its
+    # teams; only the office to a department.
+    inside = (world.a, world.coop_a, world.area_a1, world.area_a2, team)
+    for actor, targets in ((world.admin, (*inside, world.dept)), (world.secretary_a, inside)):
+        for target in targets:
+            with rolled_back():
+                c = Case.objects.get(pk=case.pk)
+                services.case_dispatch(case=c, actor=actor, to=target)
+                assert c.assignee == target
     assert state() == before
 
+    # The form offers exactly what the service accepts.
     forms = permissions.dispatch_targets_for(world.secretary_a, case)
     assert not forms["departments"].exists()
     assert set(forms["teams"]) == {team}
-    assert world.area_b1 not in set(forms["regions"])
-    assert world.dept in set(permissions.dispatch_targets_for(world.admin, case)["departments"])
+    assert list(forms["regions"]) == [world.a, world.coop_a, world.area_a1, world.area_a2]
+    office = permissions.dispatch_targets_for(world.admin, case)
+    assert list(office["regions"]) == [world.a, world.coop_a, world.area_a1, world.area_a2]
+    assert set(office["teams"]) == {team}
+    assert set(office["departments"]) == {world.dept}
     nothing = permissions.dispatch_targets_for(world.outsider, case)
     assert not any(qs.exists() for qs in nothing.values())
 
@@ -677,7 +684,7 @@ def test_extension_approved_moves_the_deadline(world, cats, private_media):
     request = services.case_request(
         case=case, actor=world.secretary_a, kind=RequestKind.EXTENSION, reason="雨天", until=until
     )
-    assert last_event(case).data == {"until": until.isoformat()}
+    assert last_event(case).data == {"until": until.astimezone(datetime.UTC).isoformat()}
     only(world, case, _decide(True), APPROVERS)
     services.case_decide_request(request=request, actor=world.admin, approve=True)
     case.refresh_from_db()

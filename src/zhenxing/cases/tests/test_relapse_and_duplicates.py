@@ -95,7 +95,16 @@ def test_open_or_rejected_cases_are_no_relapse_origin(world, cats, private_media
     services.case_reject(case=rejected, actor=world.admin, reason="误报")
     dispatched(world, cats.garbage)  # open, not closed
     assert report(world, cats.garbage).relapse_of is None
-    assert relapse_origin(category=cats.garbage, lat=IN_A1[0], lng=IN_A1[1], at=MONDAY) is None
+    assert (
+        relapse_origin(
+            category=cats.garbage,
+            lat=IN_A1[0],
+            lng=IN_A1[1],
+            region_path=world.area_a1.path,
+            at=MONDAY,
+        )
+        is None
+    )
 
 
 def test_possible_duplicates_are_open_same_category_nearby_and_visible(
