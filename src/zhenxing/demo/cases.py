@@ -9,27 +9,36 @@ scaled copy.
 Planning (`plan_cases`) is pure and deterministic for a given `now`: every
 case is a small story (reported → … → closed, or stopped at any state of the
 loop) replayed by `_Sim` with the same rules as `cases.services` — the
-category's deadline in working days over the holiday calendar, a version per
-transition, a send-back clearing the assignee, an approved extension moving
-the deadline, an approved deferral stopping the clock — and the escalation
-job's rule replayed over the time each case spent overdue. Relapses are found
-as `selectors.relapse_origin` finds them. Writing (`write_case_plans`)
-bulk-inserts the rows with no per-row audit or notification (the services'
-side effects, thousands of times); its caller records one summary audit row.
+category's deadline in working days over the holiday calendar
+(`workdays.add_working_days_in`), a version per transition, a send-back
+clearing the assignee, extension and deferral asked for only before the
+deadline, an approved extension moving the deadline, an approved deferral
+stopping the clock — and the escalation job's rule replayed over the time
+each case spent overdue (an approved send-back or deferral, or the closure,
+resolves the open escalations; "closed on time" needs a case never
+escalated). Relapses are found as `selectors.relapse_origin` finds them:
+same category, nearby, within the window, in the same community. Writing
+(`write_case_plans`) bulk-inserts the rows with no per-row audit or
+notification (the services' side effects, thousands of times); its caller
+records one summary audit row.
 
-Photo files are written after the transaction commits (as the services make
-their derivatives after commit), so a rolled-back load leaves no files; the
-rows name an original, a display and a thumbnail key each, ready to serve.
+Every report comes with a before photo (now and then two or three), every
+rectification of a category that needs one with an after photo. The rows
+(each with its own token) share a small set of pictures stored once under
+`SHARED_PHOTO_PREFIX`, original, display and thumbnail, so thousands of
+cases (and every scaled copy) cost a few dozen files. They are written after
+the transaction commits (as the services make their derivatives after
+commit), so a rolled-back load leaves no files behind.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import io
 import math
 import random
-import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -63,18 +72,24 @@ from zhenxing.cases.models import (
     Source,
     Status,
 )
-from zhenxing.cases.photos import private_storage
+from zhenxing.cases.photos import new_token, private_storage
 from zhenxing.cases.selectors import distance_m
+from zhenxing.cases.services import REQUEST_EVENTS
 from zhenxing.cases.tasks import ESCALATION_EVERY
+from zhenxing.cases.workdays import add_working_days_in
 from zhenxing.demo import case_data, data
 from zhenxing.demo.case_data import COMMUNITY
 from zhenxing.people.models import Department, PartyMember, Role, RoleAssignment, User, WorkTeam
 from zhenxing.territory.models import PATH_SEP, Region
+from zhenxing.territory.selectors import path_prefix_q
 
 CASES_PER_COPY = 3_000
 WINDOW_DAYS = 120
-# Share of cases with photos (a before photo, and an after photo at each rectification).
-PHOTO_SHARE = 0.35
+# Before photos per report and after photos per rectification: (count, weight).
+BEFORE_PHOTOS = ((1, 75), (2, 18), (3, 7))
+AFTER_PHOTOS = ((1, 80), (2, 20))
+# A category that does not need an after photo gets one this often all the same.
+OPTIONAL_AFTER_SHARE = 0.4
 RELAPSES_PER_COPY = 25
 BATCH_SIZE = 1000
 # The escalation job runs this often; a deadline passed is noticed at its next run.
@@ -184,21 +199,7 @@ def load_calendar() -> dict[datetime.date, bool]:
     return dict(Holiday.objects.values_list("date", "is_workday"))
 
 
-# --- working days without a query per case -----------------------------------------
-
-
-def add_working_days(
-    start: datetime.datetime, days: int, calendar: dict[datetime.date, bool]
-) -> datetime.datetime:
-    """`cases.workdays.add_working_days` over a preloaded calendar."""
-    local = _local(start)
-    day = local.date()
-    counted = 0
-    while counted < days:
-        day += datetime.timedelta(days=1)
-        if calendar.get(day, day.weekday() < 5):
-            counted += 1
-    return local.replace(year=day.year, month=day.month, day=day.day)
+# --- deadlines without a query per case ---------------------------------------------
 
 
 def deadline_for(
@@ -207,7 +208,12 @@ def deadline_for(
     """`cases.workdays.deadline_for` over a preloaded calendar."""
     if category.unit == case_data.HOURS:
         return start + datetime.timedelta(hours=category.time_limit)
-    return add_working_days(start, category.time_limit, calendar)
+    return add_working_days_in(calendar, start, category.time_limit)
+
+
+def _utc_iso(t: datetime.datetime) -> str:
+    """A moment in an event's data: ISO 8601 in UTC, whatever zone it was computed in."""
+    return t.astimezone(datetime.UTC).isoformat()
 
 
 # --- what the planner is given --------------------------------------------------------
@@ -274,7 +280,6 @@ class World:
     actors: Actors
     calendar: dict[datetime.date, bool]
     meeting_after: datetime.timedelta
-    photos: bool = True
 
 
 # --- what the planner makes -----------------------------------------------------------
@@ -289,8 +294,9 @@ class EventPlan:
     to_status: str = ""
     note: str = ""
     data: dict[str, Any] = field(default_factory=dict)
-    # "before" or "after": a photo comes with this step.
+    # Photos that come with this step: "before" or "after", and how many.
     photo: str = ""
+    photo_count: int = 0
     # The case as the step left it (for the escalation replay).
     status_after: str = ""
     deadline_after: datetime.datetime | None = None
@@ -346,7 +352,7 @@ class _Base:
     reporter: int | None
     reporter_name: str
     reporter_mobile: str
-    photos: bool
+    before_photos: int
 
 
 @dataclass
@@ -375,6 +381,9 @@ class CasePlan:
     escalations: list[EscalationPlan] = field(default_factory=list)
     # Index (in the plan list) of the closed case this one relapses.
     relapse_of: int | None = None
+    # False when the story broke a rule on the way (a request for time once
+    # the deadline had passed): the planner tries another moment.
+    feasible: bool = True
 
     @property
     def last_at(self) -> datetime.datetime:
@@ -481,6 +490,24 @@ class _Sim:
     def wait(self, lo: float, hi: float) -> None:
         self.t = self._daytime(self.t + _hours(self.rng.uniform(lo, hi)))
 
+    def before_deadline(self, lo: float, hi: float) -> None:
+        """Move on to a moment between now and the deadline (a fraction lo..hi of the time left).
+
+        Extension and deferral are asked for before the deadline, never
+        after; with no time left the story is marked infeasible and the
+        planner tries another moment.
+        """
+        deadline = self.c.deadline
+        if deadline is None or deadline <= self.t:
+            self.c.feasible = False
+            return
+        left = deadline - self.t
+        t = self._daytime(self.t + left * self.rng.uniform(lo, hi))
+        if t >= deadline:
+            # The morning would be too late: the request goes out in the evening.
+            t = (self.t + left * self.rng.uniform(lo, hi)).replace(microsecond=0)
+        self.t = t
+
     # people --------------------------------------------------------------------------
 
     def dispatcher(self, department: bool = False) -> int | None:
@@ -514,6 +541,7 @@ class _Sim:
         note: str = "",
         data: dict[str, Any] | None = None,
         photo: str = "",
+        photo_count: int = 0,
     ) -> EventPlan:
         c = self.c
         before = c.status
@@ -529,7 +557,8 @@ class _Sim:
             to_status=c.status,
             note=note,
             data=data or {},
-            photo=photo,
+            photo=photo if photo_count else "",
+            photo_count=photo_count,
         )
         self._snapshot(event)
         c.events.append(event)
@@ -547,7 +576,8 @@ class _Sim:
             actor=self.b.reporter,
             to=Status.REPORTED,
             note=self.b.description,
-            photo="before" if self.b.photos else "",
+            photo="before",
+            photo_count=self.b.before_photos,
         )
 
     def _target(self, avoid: tuple[str, int] | None = None) -> tuple[str, int]:
@@ -588,7 +618,7 @@ class _Sim:
                 "to": name,
                 "to_kind": kind,
                 "to_id": pk,
-                "deadline": _local(c.deadline).isoformat(),
+                "deadline": _utc_iso(c.deadline),
             },
         )
         return kind, pk
@@ -598,17 +628,16 @@ class _Sim:
         return area.name if pk == area.pk else area.community_name
 
     def request(self, kind: str, reason: str, until: datetime.datetime | None = None) -> None:
-        event_kind = {
-            RequestKind.SEND_BACK: EventKind.SEND_BACK_REQUESTED,
-            RequestKind.EXTENSION: EventKind.EXTENSION_REQUESTED,
-            RequestKind.DEFERRAL: EventKind.DEFERRAL_REQUESTED,
-        }[RequestKind(kind)]
+        c = self.c
+        if kind != RequestKind.SEND_BACK and (c.deadline is None or self.t >= c.deadline):
+            # Once overdue the handler rectifies or asks to send the case back.
+            c.feasible = False
         actor = self.handler()
         self.step(
-            event_kind,
+            REQUEST_EVENTS[RequestKind(kind)],
             actor=actor,
             note=reason,
-            data={"until": _local(until).isoformat()} if until else {},
+            data={"until": _utc_iso(until)} if until else {},
         )
         self.pending = RequestPlan(
             kind=kind,
@@ -667,12 +696,17 @@ class _Sim:
             self.pending = None
         c.rectified_at, c.rectified_by = self.t, actor
         main_fixes = self.b.category.fixes
+        counts, weights = zip(*AFTER_PHOTOS, strict=True)
+        photos = rng.choices(counts, weights=weights)[0]
+        if not self.b.category.after_photo and rng.random() >= OPTIONAL_AFTER_SHARE:
+            photos = 0
         self.step(
             EventKind.RECTIFIED,
             actor=actor,
             to=Status.RECTIFIED,
             note=rng.choice(main_fixes),
-            photo="after" if self.b.photos else "",
+            photo="after",
+            photo_count=photos,
         )
 
     def run(self) -> CasePlan:
@@ -713,7 +747,7 @@ class _Sim:
         self.wait(0.3, max(0.5, min(12, span * 0.3)))
         self.start()
         if s.deferral:
-            self.wait(4, 48)
+            self.before_deadline(0.15, 0.7)
             resume = self.t + _hours(rng.uniform(240, 720))
             self.request(
                 RequestKind.DEFERRAL,
@@ -735,10 +769,7 @@ class _Sim:
                 note=rng.choice(case_data.RESUME_NOTES),
             )
         if s.extension:
-            if c.deadline is not None and c.deadline - self.t > _hours(2):
-                self.t = self._daytime(self.t + (c.deadline - self.t) * rng.uniform(0.3, 0.8))
-            else:
-                self.wait(1, 12)
+            self.before_deadline(0.3, 0.8)
             base = max(c.deadline or self.t, self.t)
             until = base + datetime.timedelta(days=rng.randint(2, 10))
             self.request(RequestKind.EXTENSION, rng.choice(case_data.EXTENSION_REASONS), until)
@@ -769,9 +800,8 @@ class _Sim:
                 self.start()
             else:
                 c.closed_at = self.t
-                c.closed_on_time = c.deadline is None or (
-                    c.rectified_at is not None and c.rectified_at <= c.deadline
-                )
+                # Settled by `_escalate`, which knows whether the case was ever escalated.
+                c.closed_on_time = None
                 self.step(EventKind.VERIFIED, actor=self.verifier(), to=Status.CLOSED)
         return c
 
@@ -852,9 +882,9 @@ def _make_base(
     if source == Source.INSPECTION:
         reporter = actors.inspector
     elif source == Source.PARTY_PATROL:
+        # A member without a login stays unnamed: a name and a mobile are a
+        # resident's details, kept on resident reports only (as the services do).
         reporter = actors.party.get(area.community_pk)
-        if reporter is None:
-            name = _person_name(rng)
     elif source == Source.RESIDENT:
         name, mobile = _person_name(rng), _mobile(rng)
     elif source == Source.DEPARTMENT:
@@ -866,6 +896,7 @@ def _make_base(
         reporter = secretary if secretary and rng.random() < 0.6 else actors.office
     lat, lng = point if point is not None else _point_in(area, rng)
     place = rng.choice(case_data.PLACES)
+    counts, weights = zip(*BEFORE_PHOTOS, strict=True)
     return _Base(
         category=category,
         area=area,
@@ -877,7 +908,7 @@ def _make_base(
         reporter=reporter,
         reporter_name=name,
         reporter_mobile=mobile,
-        photos=world.photos and rng.random() < PHOTO_SHARE,
+        before_photos=rng.choices(counts, weights=weights)[0],
     )
 
 
@@ -925,6 +956,8 @@ def _place(world: World, base: _Base, story: Story, key: str) -> CasePlan:
                 wait = rng.uniform(0.3, 30)
             anchor = now - _hours(wait) - duration
         plan = _simulate(world, base, story, anchor, seed)
+        if not plan.feasible:
+            continue
         if plan.last_at >= now - datetime.timedelta(minutes=1):
             continue
         if plan.reported_at < now - window - datetime.timedelta(days=30):
@@ -934,7 +967,7 @@ def _place(world: World, base: _Base, story: Story, key: str) -> CasePlan:
         ):
             continue
         return plan
-    if plan is not None and plan.last_at < now:
+    if plan is not None and plan.feasible and plan.last_at < now:
         return plan
     # Nothing fitted (not seen with the ranges above): a fresh report, which always fits.
     return _simulate(world, base, Story(Status.REPORTED), now - _hours(1), f"{key}:fallback")
@@ -981,7 +1014,7 @@ def _plant_relapses(
         story = _relapse_story(now - anchor, rng)
         key = f"zhenxing-demo:{world.index}:relapse:{i}"
         plan = _simulate(world, base, story, anchor, key)
-        if plan.last_at >= now:
+        if plan.last_at >= now or not plan.feasible:
             plan = _simulate(world, base, Story(Status.REPORTED), anchor, key)
         made.append(plan)
     return made
@@ -990,8 +1023,10 @@ def _plant_relapses(
 def _link_relapses(plans: list[CasePlan]) -> None:
     """`selectors.relapse_origin` for every case: the latest closure nearby within the window.
 
-    Closed cases are bucketed by category and a grid of cells one search
-    radius wide, so each case looks at its own and the eight cells around.
+    Only in the same community: the other side of a community line is
+    another community's work. Closed cases are bucketed by category,
+    community and a grid of cells one search radius wide, so each case looks
+    at its own and the eight cells around.
     """
     if not plans:
         return
@@ -1003,12 +1038,13 @@ def _link_relapses(plans: list[CasePlan]) -> None:
     def cell(p: CasePlan) -> tuple[int, int]:
         return math.floor(p.base.lat / dlat), math.floor(p.base.lng / dlng)
 
-    closed: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    closed: dict[tuple[int, int, int, int], list[int]] = defaultdict(list)
     for j, p in enumerate(plans):
         if p.status == Status.CLOSED:
-            closed[(p.base.category.pk, *cell(p))].append(j)
+            closed[(p.base.category.pk, p.base.area.community_pk, *cell(p))].append(j)
     for p in plans:
         category = p.base.category
+        community = p.base.area.community_pk
         assert p.reported_at is not None
         since = p.reported_at - datetime.timedelta(days=category.relapse_days)
         row, col = cell(p)
@@ -1016,7 +1052,7 @@ def _link_relapses(plans: list[CasePlan]) -> None:
         best_j: int | None = None
         for r in (row - 1, row, row + 1):
             for c in (col - 1, col, col + 1):
-                for j in closed.get((category.pk, r, c), ()):
+                for j in closed.get((category.pk, community, r, c), ()):
                     origin = plans[j]
                     at = origin.closed_at
                     assert at is not None
@@ -1076,8 +1112,33 @@ def _escalation_reason(level: int, deadline: datetime.datetime) -> str:
         return text % {"deadline": _local(deadline).strftime("%Y-%m-%d %H:%M")}
 
 
+# Approving one of these takes the case off the handler's overdue work: its escalations resolve.
+_RESOLVING_REQUESTS = {RequestKind.SEND_BACK, RequestKind.DEFERRAL}
+
+
+def _resolution(plan: CasePlan, since: datetime.datetime) -> datetime.datetime | None:
+    """When an escalation raised at `since` was resolved: an approved send-back or deferral, or
+    the closure, whichever came first; None while it stands."""
+    for event in plan.events:
+        if event.at < since:
+            continue
+        if event.kind == EventKind.REQUEST_APPROVED and (
+            event.data.get("request") in _RESOLVING_REQUESTS
+        ):
+            return event.at
+        if event.kind == EventKind.VERIFIED:
+            return event.at
+    return None
+
+
 def _escalate(world: World, plan: CasePlan) -> None:
-    """Replay `services.escalate_overdue` over the spells the case spent on the clock."""
+    """Replay `services.escalate_overdue` over the spells the case spent on the clock.
+
+    The level is the case's history: raised once per level, it stays when an
+    approval resolves the escalations, so a case overdue again after a
+    send-back goes on to the joint meeting rather than to the office again.
+    Then settles "closed on time": by the deadline in force and never escalated.
+    """
     steps = [e for e in plan.events if e.kind != EventKind.REPORT_ADDED]
     level = 0
     added: list[EventPlan] = []
@@ -1105,7 +1166,7 @@ def _escalate(world: World, plan: CasePlan) -> None:
                     department=department,
                     reason=reason,
                     created_at=at,
-                    resolved_at=plan.closed_at if plan.status == Status.CLOSED else None,
+                    resolved_at=_resolution(plan, at),
                 )
             )
             added.append(
@@ -1124,6 +1185,11 @@ def _escalate(world: World, plan: CasePlan) -> None:
             plan.escalation_level, plan.escalated_at = level, at
     if added:
         plan.events = sorted(plan.events + added, key=lambda e: e.at)
+    if plan.status == Status.CLOSED:
+        plan.closed_on_time = plan.escalation_level == 0 and (
+            plan.deadline is None
+            or (plan.rectified_at is not None and plan.rectified_at <= plan.deadline)
+        )
 
 
 def plan_cases(world: World, total: int | None = None) -> list[CasePlan]:
@@ -1183,7 +1249,6 @@ def world_for(
     *,
     index: int,
     now: datetime.datetime,
-    photos: bool,
     calendar: dict[datetime.date, bool] | None = None,
 ) -> World:
     """Everything the planner needs about one copy's territory, categories and people."""
@@ -1245,7 +1310,6 @@ def world_for(
         actors=_actors(root, communities),
         calendar=load_calendar() if calendar is None else calendar,
         meeting_after=datetime.timedelta(hours=settings.ZHENXING_ESCALATE_TO_MEETING_AFTER_HOURS),
-        photos=photos,
     )
 
 
@@ -1344,13 +1408,6 @@ def _reset_sequences(*tables: type[models.Model]) -> None:
 def _number(reported_at: datetime.datetime, pk: int) -> str:
     """As `services._final_number` makes it: the local report date and the row's key."""
     return f"{_local(reported_at):%Y%m%d}{pk:06d}"
-
-
-@dataclass
-class _PendingPhoto:
-    key_base: str
-    kind: str
-    variant: int
 
 
 def write_case_plans(plans: Sequence[CasePlan], *, tick: Tick = _noop) -> dict[str, int]:
@@ -1460,46 +1517,44 @@ def write_case_plans(plans: Sequence[CasePlan], *, tick: Tick = _noop) -> dict[s
         _raw_insert(model, rows)
 
     photos: list[dict[str, Any]] = []
-    files: list[_PendingPhoto] = []
     if photo_events:
-        images = _photo_images()
+        pictures = shared_photos()
         first = _next_pk(CasePhoto)
         for i, event_id, e in photo_events:
             p = plans[i]
             kind = PhotoKind.BEFORE if e.photo == "before" else PhotoKind.AFTER
-            variant = (i * 7 + len(photos)) % _VARIANTS
-            original = images[(kind, variant)]
-            token = secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")[:24]
-            key_base = f"cases/{token[:2]}/{token}"
-            # Phones write GPS into most photos; some come without.
-            gps = (i + len(photos)) % 5 != 0
-            photos.append(
-                {
-                    "id": first + len(photos),
-                    "case_id": pks[i],
-                    "event_id": event_id,
-                    "kind": kind,
-                    "token": token,
-                    "original": f"{key_base}/original.jpg",
-                    "content_type": "image/jpeg",
-                    "size": len(original),
-                    "width": PHOTO_SIZE[0],
-                    "height": PHOTO_SIZE[1],
-                    "sha256": hashlib.sha256(original).hexdigest(),
-                    "display": f"{key_base}/display.jpg",
-                    "thumbnail": f"{key_base}/thumb.jpg",
-                    "taken_at": e.at - datetime.timedelta(minutes=2),
-                    "lat": p.base.lat if gps else None,
-                    "lng": p.base.lng if gps else None,
-                    "uploaded_by_id": e.actor,
-                    "uploaded_at": e.at,
-                }
-            )
-            files.append(_PendingPhoto(key_base=key_base, kind=kind, variant=variant))
+            for k in range(e.photo_count):
+                # The first before and the first after picture show the same spot.
+                picture = pictures[(kind, (i * 7 + k) % PHOTO_VARIANTS)]
+                # Phones write GPS into most photos; some come without.
+                gps = (i + k) % 5 != 0
+                photos.append(
+                    {
+                        "id": first + len(photos),
+                        "case_id": pks[i],
+                        "event_id": event_id,
+                        "kind": kind,
+                        # Each row its own token (its address); the files are shared.
+                        "token": new_token(),
+                        "original": picture.original_key,
+                        "content_type": "image/jpeg",
+                        "size": len(picture.original),
+                        "width": PHOTO_SIZE[0],
+                        "height": PHOTO_SIZE[1],
+                        "sha256": picture.sha256,
+                        "display": picture.display_key,
+                        "thumbnail": picture.thumbnail_key,
+                        "taken_at": e.at - datetime.timedelta(minutes=2 + k),
+                        "lat": p.base.lat if gps else None,
+                        "lng": p.base.lng if gps else None,
+                        "uploaded_by_id": e.actor,
+                        "uploaded_at": e.at,
+                    }
+                )
         _raw_insert(CasePhoto, photos)
         # The files follow the rows once they are committed: a rolled-back
         # load leaves nothing behind on disk.
-        transaction.on_commit(lambda: write_photo_files(files))
+        transaction.on_commit(write_shared_photos)
     _reset_sequences(Case, CaseEvent, CaseRequest, Escalation, CasePhoto)
     return {
         "cases": len(cases),
@@ -1512,7 +1567,46 @@ def write_case_plans(plans: Sequence[CasePlan], *, tick: Tick = _noop) -> dict[s
 
 # --- photos ---------------------------------------------------------------------------
 
-_VARIANTS = 8
+# The shared pictures live here, apart from the services' `cases/<xx>/<token>/` keys.
+SHARED_PHOTO_PREFIX = "cases/demo/"
+# Pictures of each kind; a before and an after picture of one number show the same spot.
+PHOTO_VARIANTS = 12
+
+
+@dataclass(frozen=True)
+class SharedPhoto:
+    kind: str
+    variant: int
+    original: bytes
+    thumbnail: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.original).hexdigest()
+
+    @property
+    def _base(self) -> str:
+        return f"{SHARED_PHOTO_PREFIX}{self.kind}-{self.variant:02d}"
+
+    @property
+    def original_key(self) -> str:
+        return f"{self._base}/original.jpg"
+
+    @property
+    def display_key(self) -> str:
+        return f"{self._base}/display.jpg"
+
+    @property
+    def thumbnail_key(self) -> str:
+        return f"{self._base}/thumb.jpg"
+
+    def files(self) -> dict[str, bytes]:
+        # The original is smaller than the display edge: the display is the same picture.
+        return {
+            self.original_key: self.original,
+            self.display_key: self.original,
+            self.thumbnail_key: self.thumbnail,
+        }
 
 
 def _jpeg(image: Image.Image, quality: int) -> bytes:
@@ -1522,56 +1616,92 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
 
 
 def _scene(variant: int, kind: str) -> Image.Image:
-    """A plain picture of a spot: ground, a wall, and litter before / a tidy patch after."""
+    """A spot by a wall: a brown heap of rubbish on grey ground before; swept, planted after.
+
+    Before and after of one variant share sky, wall and ground, so the case
+    page's side-by-side view shows the same place put right.
+    """
     rng = random.Random(f"zhenxing-demo:photo:{variant}")
     width, height = PHOTO_SIZE
-    sky = (rng.randint(150, 200), rng.randint(170, 210), rng.randint(190, 230))
-    ground = (rng.randint(100, 150), rng.randint(95, 130), rng.randint(80, 110))
+    sky = (rng.randint(150, 190), rng.randint(180, 210), rng.randint(205, 235))
     image = Image.new("RGB", PHOTO_SIZE, sky)
     draw = ImageDraw.Draw(image)
-    horizon = rng.randint(150, 210)
-    draw.rectangle((0, horizon, width, height), fill=ground)
-    wall = (rng.randint(160, 220), rng.randint(150, 200), rng.randint(140, 180))
-    x0 = rng.randint(0, 200)
-    draw.rectangle((x0, horizon - rng.randint(60, 120), x0 + rng.randint(120, 260), horizon), wall)
+    horizon = rng.randint(140, 190)
+    grey = rng.randint(120, 150)
+    draw.rectangle((0, horizon, width, height), fill=(grey, grey, grey + 4))
+    # Paving joints, so the ground reads as ground.
+    for y in range(horizon + 18, height, 26):
+        draw.line((0, y, width, y), fill=(grey - 22, grey - 22, grey - 18), width=2)
+    wall = (rng.randint(200, 230), rng.randint(195, 220), rng.randint(185, 205))
+    x0 = rng.randint(0, 180)
+    top = horizon - rng.randint(70, 120)
+    draw.rectangle((x0, top, x0 + rng.randint(160, 280), horizon), fill=wall)
     if kind == PhotoKind.BEFORE:
-        for _ in range(rng.randint(18, 35)):
-            x, y = rng.randint(0, width - 20), rng.randint(horizon, height - 10)
-            size = rng.randint(8, 42)
-            colour = (rng.randint(30, 240), rng.randint(30, 240), rng.randint(30, 240))
-            if rng.random() < 0.5:
-                draw.ellipse((x, y, x + size, y + size * 0.7), fill=colour)
-            else:
-                draw.rectangle((x, y, x + size, y + size * 0.6), fill=colour)
+        centre = rng.randint(150, width - 150)
+        foot = height - rng.randint(25, 45)
+        span, rise = rng.randint(110, 150), rng.randint(90, 120)
+        # The heap: a mound of earthy browns, then lumps and a few bags on it.
+        draw.polygon(
+            [
+                (centre - span, foot),
+                (centre - span // 3, foot - rise),
+                (centre + span // 2, foot - rise + 15),
+                (centre + span, foot),
+            ],
+            fill=(120, 82, 45),
+        )
+        for _ in range(rng.randint(30, 45)):
+            x = rng.randint(centre - span + 20, centre + span - 40)
+            y = rng.randint(foot - rise + 10, foot - 15)
+            size = rng.randint(14, 36)
+            shade = rng.randint(90, 150)
+            brown = (shade, int(shade * 0.68), int(shade * 0.38))
+            draw.ellipse((x, y, x + size, y + size * 0.7), fill=brown)
+        for _ in range(rng.randint(4, 8)):
+            x = rng.randint(centre - span + 30, centre + span - 50)
+            y = rng.randint(foot - rise + 20, foot - 25)
+            bag = rng.choice(((235, 235, 230), (60, 90, 170), (30, 30, 35)))
+            draw.ellipse((x, y, x + 22, y + 16), fill=bag)
     else:
-        draw.rectangle((40, height - 40, width - 40, height - 30), fill=(90, 140, 90))
+        # Swept clean, with a strip of shrubs planted along the front.
+        band = height - rng.randint(70, 85)
+        draw.rectangle((0, band, width, band + 34), fill=(72, 145, 70))
+        for x in range(-10, width, 28):
+            draw.ellipse((x, band - 14, x + 36, band + 12), fill=(55, 125, 55))
     return image
 
 
-def _photo_images() -> dict[tuple[str, int], bytes]:
-    return {
-        (kind, v): _jpeg(_scene(v, kind), 80)
-        for kind in (PhotoKind.BEFORE, PhotoKind.AFTER)
-        for v in range(_VARIANTS)
-    }
+@functools.cache
+def _pictures() -> tuple[SharedPhoto, ...]:
+    made = []
+    for kind in (PhotoKind.BEFORE, PhotoKind.AFTER):
+        for variant in range(PHOTO_VARIANTS):
+            image = _scene(variant, kind)
+            original = _jpeg(image, 80)
+            image.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))
+            made.append(SharedPhoto(kind, variant, original, _jpeg(image, 75)))
+    return tuple(made)
 
 
-def write_photo_files(files: Sequence[_PendingPhoto]) -> None:
-    """Write each photo's original, display and thumbnail (no EXIF in any of them)."""
-    if not files:
-        return
-    originals = _photo_images()
-    thumbs: dict[tuple[str, int], bytes] = {}
-    for key, raw in originals.items():
-        image = Image.open(io.BytesIO(raw))
-        image.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))
-        thumbs[key] = _jpeg(image, 75)
-    for f in files:
-        raw = originals[(f.kind, f.variant)]
-        private_storage.save(f"{f.key_base}/original.jpg", ContentFile(raw))
-        # The display size is the original's (smaller than the display edge).
-        private_storage.save(f"{f.key_base}/display.jpg", ContentFile(raw))
-        private_storage.save(f"{f.key_base}/thumb.jpg", ContentFile(thumbs[(f.kind, f.variant)]))
+def shared_photos() -> dict[tuple[str, int], SharedPhoto]:
+    """The demo's pictures by (kind, variant); made once per process, no EXIF in any."""
+    return {(p.kind, p.variant): p for p in _pictures()}
+
+
+def write_shared_photos() -> int:
+    """Write the shared pictures that are missing or differ; the number of files written."""
+    written = 0
+    for picture in _pictures():
+        for key, content in picture.files().items():
+            if private_storage.exists(key):
+                with private_storage.open(key) as handle:
+                    if handle.read() == content:
+                        continue
+                private_storage.delete(key)
+            saved = private_storage.save(key, ContentFile(content))
+            assert saved == key, (saved, key)  # the rows name exactly this key
+            written += 1
+    return written
 
 
 # --- entry points ---------------------------------------------------------------------
@@ -1585,8 +1715,10 @@ def load_cases(
     root = Region.objects.get(code=root_code, depth=1)
     if Case.objects.filter(region_path__startswith=root.path).exists():
         created["cases"] = 0
+        # Put back any shared picture lost from the private media since.
+        transaction.on_commit(write_shared_photos)
         return created
-    world = world_for(root, index=1, now=now or timezone.now(), photos=True)
+    world = world_for(root, index=1, now=now or timezone.now())
     counts = write_case_plans(plan_cases(world))
     created.update(counts)
     return created
@@ -1600,29 +1732,30 @@ def write_copy_cases(
     calendar: dict[datetime.date, bool],
     tick: Tick = _noop,
 ) -> int:
-    """The cases of a scaled copy (no photo files: they are for measuring, not for looking)."""
-    world = world_for(root, index=index, now=now, photos=False, calendar=calendar)
+    """The cases of a scaled copy; their photos share the demo's pictures (no files per copy)."""
+    world = world_for(root, index=index, now=now, calendar=calendar)
     return write_case_plans(plan_cases(world), tick=tick)["cases"]
 
 
 def cases_under(paths: list[str]) -> Q:
-    q = Q(pk__in=[])
-    for path in paths:
-        q |= Q(region_path__startswith=path)
-    return q
+    return path_prefix_q(paths, "region_path")
 
 
 def delete_cases_under(paths: list[str]) -> int:
-    """Delete the cases (and their events, photos, requests, escalations) under these paths."""
+    """Delete the cases (and their events, photos, requests, escalations) under these paths.
+
+    Files of photos added to them since are deleted after commit; the shared
+    demo pictures stay (the demo's own cases and other copies show them).
+    """
     cases = Case.objects.filter(cases_under(paths))
-    keys = [
+    keys = {
         key
         for row in CasePhoto.objects.filter(case__in=cases).values_list(
             "original", "display", "thumbnail"
         )
         for key in row
-        if key
-    ]
+        if key and not key.startswith(SHARED_PHOTO_PREFIX)
+    }
     deleted, _ = cases.delete()
     if keys:
         transaction.on_commit(lambda: [private_storage.delete(k) for k in keys])

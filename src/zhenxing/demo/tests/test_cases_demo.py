@@ -17,6 +17,7 @@ from types import SimpleNamespace
 import pytest
 import time_machine
 from django.db import transaction
+from django.db.models import F
 from django.test import TestCase, override_settings
 from django.utils import timezone
 from django.utils.functional import empty
@@ -41,10 +42,11 @@ from zhenxing.cases.models import (
     TimeLimitUnit,
 )
 from zhenxing.cases.photos import private_storage
-from zhenxing.cases.selectors import distance_m, relapse_origin
+from zhenxing.cases.selectors import community_path, distance_m, relapse_origin
 from zhenxing.core.models import AuditEntry
 from zhenxing.demo import case_data
-from zhenxing.demo.cases import CASES_PER_COPY
+from zhenxing.demo import cases as demo_cases
+from zhenxing.demo.cases import CASES_PER_COPY, SHARED_PHOTO_PREFIX
 from zhenxing.demo.guicheng import load_guicheng
 from zhenxing.people.models import Department, User, WorkTeam
 from zhenxing.people.scopes import ALL, scope_paths
@@ -81,6 +83,22 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         finally:
             transaction.set_rollback(True)
             private_storage._wrapped = empty
+
+
+def _resolved_at(events: list[dict], since: datetime.datetime) -> datetime.datetime | None:
+    """As the services resolve an escalation: at the first approved send-back or deferral, or
+    at the closure, after it was raised."""
+    for e in events:
+        if e["at"] < since:
+            continue
+        if e["kind"] == EventKind.REQUEST_APPROVED and e["data"]["request"] in (
+            RequestKind.SEND_BACK,
+            RequestKind.DEFERRAL,
+        ):
+            return e["at"]
+        if e["kind"] == EventKind.VERIFIED:
+            return e["at"]
+    return None
 
 
 @pytest.fixture
@@ -231,7 +249,10 @@ def test_histories_are_consistent_with_the_cases(demo, db, events_by_case):
         if case.status == Status.CLOSED:
             assert case.closed_at == steps[-1]["at"]
             assert case.rectified_at is not None and case.rectified_at <= case.closed_at
-            assert case.closed_on_time == (case.rectified_at <= case.deadline)
+            # On time: rectified by the deadline in force, and never escalated.
+            assert case.closed_on_time == (
+                case.rectified_at <= case.deadline and case.escalation_level == 0
+            ), case.number
         if case.status == Status.REJECTED:
             assert steps[-1]["kind"] == EventKind.REJECTED and steps[-1]["note"]
             assert case.closed_at == steps[-1]["at"]
@@ -264,7 +285,124 @@ def test_histories_are_consistent_with_the_cases(demo, db, events_by_case):
         assert kinds[EventKind.ESCALATED] == case.escalation_level
         for e in escalations[case.pk]:
             assert (e["department_id"] is not None) == (e["level"] == 2)
-            assert (e["resolved_at"] is not None) == (case.status == Status.CLOSED)
+            assert e["resolved_at"] == _resolved_at(events, e["created_at"]), case.number
+
+
+def test_extension_and_deferral_are_asked_for_before_the_deadline(demo, db, events_by_case):
+    """Replays each case's deadline from its events (stored in UTC, as the services store them)."""
+    categories = {c.pk: c for c in Category.objects.all()}
+    asked = 0
+    for case in Case.objects.all():
+        deadline: datetime.datetime | None = None
+        until: datetime.datetime | None = None
+        for e in events_by_case[case.pk]:
+            moments = {
+                key: datetime.datetime.fromisoformat(e["data"][key])
+                for key in ("deadline", "until")
+                if key in e["data"]
+            }
+            for moment in moments.values():
+                assert moment.utcoffset() == datetime.timedelta(0), (case.number, e["data"])
+            if e["kind"] == EventKind.DISPATCHED:
+                deadline = moments["deadline"]
+            elif e["kind"] in (EventKind.EXTENSION_REQUESTED, EventKind.DEFERRAL_REQUESTED):
+                # Once overdue, the handler rectifies or asks to send the case back.
+                assert deadline is not None and e["at"] < deadline, case.number
+                until = moments.get("until")
+                asked += 1
+            elif e["kind"] == EventKind.REQUEST_APPROVED:
+                if e["data"]["request"] == RequestKind.SEND_BACK:
+                    deadline = None
+                elif e["data"]["request"] == RequestKind.EXTENSION:
+                    deadline = until
+            elif e["kind"] == EventKind.RESUMED:
+                deadline = workdays.deadline_for(categories[case.category_id], e["at"])
+        assert deadline == case.deadline, case.number
+    assert asked > 80
+
+
+def test_resident_details_only_on_resident_reports(demo, db):
+    cases = Case.objects.all()
+    others = cases.exclude(source=Source.RESIDENT)
+    assert others.count() > 2000
+    assert not others.exclude(reporter_name="").exists()
+    assert not others.exclude(reporter_mobile="").exists()
+    residents = cases.filter(source=Source.RESIDENT)
+    assert residents.count() > 200
+    assert not residents.filter(reporter_name="").exists()
+    assert not residents.filter(reporter_mobile="").exists()
+
+
+def test_escalations_end_with_an_approved_send_back_or_deferral(demo, db):
+    """Each escalation's resolution is checked in the history test; here, the demo shows them."""
+    approvals = CaseEvent.objects.filter(
+        kind=EventKind.REQUEST_APPROVED,
+        data__request__in=[RequestKind.SEND_BACK, RequestKind.DEFERRAL],
+    )
+    resolved_by_approval = [
+        x
+        for x in Escalation.objects.exclude(resolved_at=None)
+        if approvals.filter(case_id=x.case_id, at=x.resolved_at).exists()
+    ]
+    assert resolved_by_approval
+    # The level stays as the record that the case was late.
+    for escalation in resolved_by_approval:
+        assert escalation.case.escalation_level >= escalation.level
+    # A case escalated once and rectified in time after all is not "closed on time".
+    late_then_fixed = Case.objects.filter(
+        status=Status.CLOSED, escalation_level__gt=0, rectified_at__lte=F("deadline")
+    )
+    assert late_then_fixed.exists()
+    assert not late_then_fixed.filter(closed_on_time=True).exists()
+
+
+def _relapse_plans() -> list:
+    """Two closures on either side of a community line and two new reports beside them."""
+    from zhenxing.demo.cases import AreaInfo, CasePlan, CategoryInfo, Story, _Base
+
+    category = CategoryInfo(
+        pk=1, code="HJ01", time_limit=24, unit="hours", handler="community",
+        department_pk=None, after_photo=True, radius_m=50, relapse_days=30, weight=1,
+        descriptions=(), fixes=(),
+    )  # fmt: skip
+
+    def area(community: int) -> AreaInfo:
+        return AreaInfo(
+            pk=community * 10, code=f"A{community}", path=f"GC/C{community}/K/A{community}/",
+            name="", community_pk=community, community_name="", geometry=None, prepared=None,
+            bounds=(0, 0, 0, 0),
+        )  # fmt: skip
+
+    def plan(community: int, lng: float, *, closed_days_ago: float | None) -> CasePlan:
+        base = _Base(
+            category=category, area=area(community), source=Source.INSPECTION,
+            description="", address="", lat=23.0, lng=lng, reporter=None, reporter_name="",
+            reporter_mobile="", before_photos=1,
+        )  # fmt: skip
+        if closed_days_ago is None:
+            return CasePlan(base=base, story=Story(Status.REPORTED), reported_at=NOW)
+        closed = NOW - datetime.timedelta(days=closed_days_ago)
+        return CasePlan(
+            base=base, story=Story(Status.CLOSED), status=Status.CLOSED,
+            reported_at=closed - datetime.timedelta(days=2), closed_at=closed,
+        )  # fmt: skip
+
+    # 0.0001° of longitude is about 10 m here: all four lie within 50 m of each other.
+    return [
+        plan(1, 113.1000, closed_days_ago=5),
+        plan(2, 113.1001, closed_days_ago=3),  # the later closure, but over the line
+        plan(1, 113.1002, closed_days_ago=None),
+        plan(2, 113.1003, closed_days_ago=None),
+    ]
+
+
+def test_relapses_stay_within_their_community():
+    from zhenxing.demo.cases import _link_relapses
+
+    plans = _relapse_plans()
+    _link_relapses(plans)
+    assert plans[2].relapse_of == 0  # not 1: that closure is the other community's work
+    assert plans[3].relapse_of == 1
 
 
 def test_every_path_of_the_loop_is_shown(demo, db):
@@ -282,6 +420,7 @@ def test_every_path_of_the_loop_is_shown(demo, db):
     assert Case.objects.due_within(24, NOW).exists()
     assert Escalation.objects.filter(level=1).count() > Escalation.objects.filter(level=2).count()
     assert Escalation.objects.filter(level=2, resolved_at=None).exists()  # on today's agenda
+    assert Escalation.objects.exclude(resolved_at=None).exclude(case__status=Status.CLOSED).exists()
     # The job has seen every case overdue for a while (updated_at: its last step).
     hour_ago = NOW - datetime.timedelta(hours=1)
     for case in overdue.filter(deadline__lt=hour_ago, updated_at__lt=hour_ago):
@@ -341,6 +480,7 @@ def test_relapses_link_to_the_case_closed_there_before(demo, db, events_by_case)
         )
         distance = distance_m(case.lat, case.lng, origin.lat, origin.lng)
         assert distance <= case.category.duplicate_radius_m
+        assert community_path(case.region_path) == community_path(origin.region_path)
         assert events_by_case[case.pk][0]["data"] == {"relapse_of": origin.number}
     # The services' own rule agrees, for relapses and for a sample of the rest.
     sample = list(relapses) + list(
@@ -348,7 +488,11 @@ def test_relapses_link_to_the_case_closed_there_before(demo, db, events_by_case)
     )
     for case in sample:
         found = relapse_origin(
-            category=case.category, lat=case.lat, lng=case.lng, at=case.reported_at
+            category=case.category,
+            lat=case.lat,
+            lng=case.lng,
+            region_path=case.region_path,
+            at=case.reported_at,
         )
         assert (found.pk if found else None) == case.relapse_of_id, case.number
 
@@ -401,29 +545,93 @@ def test_personas_see_the_cases_of_their_scope(demo, db):
     assert permissions.cases_visible_to(inspector).filter(status=Status.RECTIFIED).exists()
 
 
+def test_every_report_has_a_before_photo_and_every_rectification_its_after_photo(demo, db):
+    before = Counter(CasePhoto.objects.filter(kind="before").values_list("event_id", flat=True))
+    reports = CaseEvent.objects.filter(kind=EventKind.REPORTED)
+    assert reports.count() == 3000
+    for event_id in reports.values_list("pk", flat=True):
+        assert before[event_id] >= 1
+    # Mostly one, now and then two or three.
+    per_report = Counter(before.values())
+    assert set(per_report) == {1, 2, 3} and per_report[1] > per_report[2] > per_report[3]
+    assert not Case.objects.exclude(photos__kind="before").exists()
+
+    after = Counter(CasePhoto.objects.filter(kind="after").values_list("event_id", flat=True))
+    rectifications = CaseEvent.objects.filter(
+        kind=EventKind.RECTIFIED, case__category__after_photo_required=True
+    )
+    assert rectifications.count() > 1500
+    for event_id in rectifications.values_list("pk", flat=True):
+        assert after[event_id] >= 1
+    needing = Case.objects.filter(
+        category__after_photo_required=True, status__in=[Status.RECTIFIED, Status.CLOSED]
+    )
+    assert needing.count() > 1500
+    assert not needing.exclude(photos__kind="after").exists()
+    # Categories that do not ask for one have some all the same.
+    optional = CasePhoto.objects.filter(kind="after", case__category__after_photo_required=False)
+    assert optional.exists()
+
+
+def _share(image: Image.Image, test) -> float:
+    """The share of the lower third's pixels (the ground) for which test(r, g, b) holds."""
+    width, height = image.size
+    ground = image.convert("RGB").crop((0, height * 2 // 3, width, height))
+    data = ground.tobytes()
+    pixels = list(zip(data[0::3], data[1::3], data[2::3], strict=True))
+    return sum(1 for p in pixels if test(*p)) / len(pixels)
+
+
+def _brown(r: int, g: int, b: int) -> bool:
+    return 60 <= r <= 190 and r - g >= 20 and g - b >= 15
+
+
+def _green(r: int, g: int, b: int) -> bool:
+    return g - r >= 30 and g - b >= 30
+
+
 def test_photos_are_stored_ready_to_serve(demo, db):
     photos = CasePhoto.objects.select_related("event")
-    assert photos.filter(kind="before").count() > 500
-    assert photos.filter(kind="after").count() > 500
-    total = 0
+    assert photos.filter(kind="before").count() > 3000
+    assert photos.filter(kind="after").count() > 1500
+    tokens = list(photos.values_list("token", flat=True))
+    assert len(set(tokens)) == len(tokens)  # each row its own address
+    keys = set()
     for photo in photos:
         assert photo.ready
         expected = EventKind.REPORTED if photo.kind == "before" else EventKind.RECTIFIED
         assert photo.event.kind == expected and photo.event.case_id == photo.case_id
-        with private_storage.open(photo.original) as handle:
+        keys.add((photo.original, photo.display, photo.thumbnail, photo.size, photo.sha256))
+    # A few dozen shared files serve them all.
+    assert len(keys) == 2 * demo_cases.PHOTO_VARIANTS
+    total = 0
+    for original_key, display_key, thumbnail_key, size, sha256 in keys:
+        for key in (original_key, display_key, thumbnail_key):
+            assert key.startswith(SHARED_PHOTO_PREFIX)
+        with private_storage.open(original_key) as handle:
             original = handle.read()
-        assert len(original) == photo.size
-        assert hashlib.sha256(original).hexdigest() == photo.sha256
-        total += photo.size + private_storage.size(photo.display)
-        total += private_storage.size(photo.thumbnail)
-    assert total < 50 * 1024 * 1024
-    sample = photos.first()
-    with private_storage.open(sample.thumbnail) as handle:
-        thumb = Image.open(io.BytesIO(handle.read()))
-    assert max(thumb.size) <= 320 and not thumb.getexif()
-    with private_storage.open(sample.display) as handle:
-        display = Image.open(io.BytesIO(handle.read()))
-    assert display.size == (sample.width, sample.height) and not display.getexif()
+        assert len(original) == size and hashlib.sha256(original).hexdigest() == sha256
+        with private_storage.open(thumbnail_key) as handle:
+            thumb = Image.open(io.BytesIO(handle.read()))
+        assert max(thumb.size) <= 320 and not thumb.getexif()
+        with private_storage.open(display_key) as handle:
+            display = Image.open(io.BytesIO(handle.read()))
+        assert display.size == (480, 360) and not display.getexif()
+        total += size + private_storage.size(display_key) + private_storage.size(thumbnail_key)
+    assert total < 2 * 1024 * 1024
+
+
+def test_before_and_after_pictures_look_different(demo, db):
+    """Before: a brown heap on grey ground; after: the ground clean, with a green strip."""
+    for kind, variant in ((k, v) for k in ("before", "after") for v in range(12)):
+        photo = CasePhoto.objects.filter(kind=kind, original__contains=f"{kind}-{variant:02d}/")
+        with private_storage.open(photo.first().original) as handle:
+            image = Image.open(io.BytesIO(handle.read()))
+        brown, green = _share(image, _brown), _share(image, _green)
+        if kind == "before":
+            assert brown > 0.10 and green < 0.01, (variant, brown, green)
+        else:
+            assert green > 0.10 and brown < 0.01, (variant, brown, green)
 
 
 def test_a_second_load_adds_nothing(demo, db):
@@ -451,11 +659,21 @@ def test_seeded_copies_get_cases_and_lose_them_on_reset(demo, db):
     for case in copy:
         assert areas[case.region_id].contains(Point(case.lng, case.lat))
     assert Case.objects.values("number").distinct().count() == Case.objects.count()
-    assert not CasePhoto.objects.filter(case__in=copy).exists()
+    # A copy's cases show photos too, the demo's shared pictures (no files of their own).
+    assert not copy.exclude(photos__kind="before").exists()
+    copy_photos = CasePhoto.objects.filter(case__in=copy)
+    assert not copy_photos.exclude(original__startswith=SHARED_PHOTO_PREFIX).exists()
+    assert not copy.exclude(source=Source.RESIDENT).exclude(reporter_name="").exists()
 
-    seed_demo(scale=1, reset=True, password="demo-pass-1")
+    shared = sorted(
+        {key for row in copy_photos.values_list("original", "thumbnail") for key in row}
+    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        seed_demo(scale=1, reset=True, password="demo-pass-1")
     assert not Case.objects.filter(region_path__startswith="ZS").exists()
     assert Case.objects.count() == 3000  # the demo's own cases stay
+    # Their pictures stay too: the reset deleted no shared file.
+    assert all(private_storage.exists(key) for key in shared)
 
 
 def test_the_services_carry_on_after_the_demo(demo, db):
