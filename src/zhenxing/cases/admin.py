@@ -3,7 +3,9 @@
 Categories and the holiday calendar are edited here (every save and delete
 is audited by `core.admin.AuditedAdmin`). Cases, their events, requests and
 escalations are shown read-only: they change only through `cases.services`,
-whose guards and events an admin form would bypass.
+whose guards and events an admin form would bypass. Each admin user sees
+only the cases of their own scope (`permissions.cases_visible_to`), as on the
+case pages, and never a resident's name or mobile.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from zhenxing.cases.models import Case, CaseEvent, CaseRequest, Category, Escalation, Holiday
+from zhenxing.cases.permissions import cases_visible_to
 from zhenxing.core.admin import AuditedAdmin
 
 
@@ -103,7 +106,20 @@ class HolidayAdmin(AuditedAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown for looking things up; written only by `cases.services`."""
+    """Shown for looking things up; written only by `cases.services`.
+
+    `case_field` names the way from a row to its case ("" for a case itself):
+    rows of cases outside the user's scope are not there at all (404).
+    """
+
+    case_field = "case"
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        visible = cases_visible_to(request.user)
+        rows = super().get_queryset(request)
+        if not self.case_field:
+            return rows & visible
+        return rows.filter(**{f"{self.case_field}__in": visible})
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -149,9 +165,10 @@ class CaseAdmin(ReadOnlyAdmin):
     search_fields = ["number", "description", "address"]
     date_hierarchy = "reported_at"
     list_select_related = ["category__parent", "region"]
-    # A resident's mobile stays on the case page, behind its permission checks.
-    exclude = ["reporter_mobile"]
+    # A resident's name and mobile stay on the case page, behind its permission checks.
+    exclude = ["reporter_name", "reporter_mobile"]
     inlines = [CaseEventInline]
+    case_field = ""
 
 
 @admin.register(CaseRequest)

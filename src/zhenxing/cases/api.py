@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 from django.urls import reverse
@@ -27,13 +27,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, StringConstraints
 
 from zhenxing.cases import permissions, services
 from zhenxing.cases.filters import CaseFilterForm
 from zhenxing.cases.models import (
     CLOCK_STATES,
     Case,
+    CaseEvent,
     CasePhoto,
     CaseRequest,
     Category,
@@ -43,9 +44,9 @@ from zhenxing.cases.models import (
 )
 from zhenxing.cases.models import Status as CaseStatus
 from zhenxing.cases.photos import MAX_PHOTOS, validate_photos
-from zhenxing.cases.selectors import pending_request, possible_duplicates
+from zhenxing.cases.selectors import pending_request, possible_duplicates, visible_relapses
 from zhenxing.core.permissions import get_visible_or_404
-from zhenxing.core.privacy import mask_mobile, mask_name
+from zhenxing.core.privacy import mask_mobile, mask_mobiles_in, mask_name
 from zhenxing.people.models import Department, WorkTeam
 from zhenxing.territory.models import Region
 from zhenxing.territory.selectors import community_code_of
@@ -59,6 +60,11 @@ MAX_LIMIT = 200
 # refuses NUL in text); one-line fields hold none at all.
 _TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 _LINE = r"^[^\x00-\x1f\x7f]*$"
+# A code (category, region, department): anything else names nothing, and is
+# refused before it reaches the database (PostgreSQL rejects NUL in a literal).
+CODE = r"^[A-Za-z0-9._-]{1,40}$"
+# Far beyond any real page; keeps OFFSET inside the databases' integers.
+MAX_OFFSET = 10**9
 
 
 # --- schemas ----------------------------------------------------------------------
@@ -139,7 +145,10 @@ class CaseItem(Schema):
     closed_at: datetime.datetime | None
     version: int = Field(description="Send it back with any step: a stale one is refused (409).")
     escalation_level: int = Field(description="0 none, 1 the office, 2 the joint meeting.")
-    relapse_of: str | None = Field(description="Number of the closed case this one relapses.")
+    relapse_of: str | None = Field(
+        description="Number of the closed case this one relapses; null where that case is "
+        "not in your scope."
+    )
     report_count: int
     photo_count: int
 
@@ -216,6 +225,8 @@ def _blank_is_none(value: Any) -> Any:
 
 OptionalBool = Annotated[bool | None, BeforeValidator(_blank_is_none)]
 OptionalDate = Annotated[datetime.date | None, BeforeValidator(_blank_is_none)]
+Code = Annotated[str, StringConstraints(pattern=CODE)]
+OptionalCode = Annotated[Code | None, BeforeValidator(_blank_is_none)]
 
 
 class CaseFilterParams(Schema):
@@ -224,15 +235,15 @@ class CaseFilterParams(Schema):
     status: list[str] | None = Field(
         None, description="Repeatable. One of: open, " + ", ".join(CaseStatus.values) + "."
     )
-    category: str | None = Field(
+    category: OptionalCode = Field(
         None, description="Category code; a main category includes its sub-categories."
     )
-    area: str | None = Field(
+    area: OptionalCode = Field(
         None, description="Region code at any level, inside your scope (else 400)."
     )
     source: str | None = Field(None, description="One of: " + ", ".join(Source.values) + ".")
     overdue: OptionalBool = Field(None, description="true: only overdue cases.")
-    assignee_department: str | None = Field(None, description="Department code.")
+    assignee_department: OptionalCode = Field(None, description="Department code.")
     reported_from: OptionalDate = Field(None, description="Inclusive, local date.")
     reported_to: OptionalDate = Field(None, description="Inclusive, local date.")
     escalated: OptionalBool = Field(None, description="true: only escalated cases.")
@@ -243,18 +254,15 @@ class CaseFilterParams(Schema):
 
 
 class CaseCreateIn(Schema):
-    category: str = Field(max_length=20, description="Code of a sub-category (小类).")
+    category: str = Field(pattern=CODE, description="Code of a sub-category (小类).")
     source: Source | None = Field(
         None, description="Where the report comes from; default the first your roles allow."
     )
     description: str = Field(min_length=1, max_length=2000, pattern=_TEXT)
     lat: float | None = Field(None, ge=-90, le=90, description="The map pin, WGS84.")
     lng: float | None = Field(None, ge=-180, le=180)
-    area: str | None = Field(
-        None,
-        max_length=40,
-        pattern=_LINE,
-        description="Area code, when there is neither a pin nor a photo with GPS.",
+    area: OptionalCode = Field(
+        None, description="Area code, when there is neither a pin nor a photo with GPS."
     )
     address: str = Field("", max_length=200, pattern=_LINE)
     reporter_name: str = Field("", max_length=50, pattern=_LINE, description="A resident's name.")
@@ -279,7 +287,7 @@ class RejectIn(Versioned):
 
 class TargetIn(Schema):
     kind: Literal["region", "team", "department"]
-    code: str | None = Field(None, max_length=40, description="A region's or department's code.")
+    code: str | None = Field(None, pattern=CODE, description="A region's or department's code.")
     id: int | None = Field(None, description="A team's id (or a department's).")
 
 
@@ -327,8 +335,13 @@ _ERRORS: dict[int, type[Schema]] = {
 # --- reading ------------------------------------------------------------------------
 
 
-def _listing(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """Everything an item shows, in the one query (constant as rows grow)."""
+def _listing(cases: QuerySet[Case], user: Any) -> QuerySet[Case]:
+    """Everything an item shows, in the one query (constant as rows grow).
+
+    `relapse_number` is the origin's number only where `user` may see the
+    origin: a number out of one's scope is not one's business.
+    """
+    origin = permissions.cases_visible_to(user).filter(pk=OuterRef("relapse_of_id"))
     photos = (
         CasePhoto.objects.filter(case=OuterRef("pk"))
         .order_by()
@@ -345,7 +358,7 @@ def _listing(cases: QuerySet[Case]) -> QuerySet[Case]:
         "assigned_department",
     ).annotate(
         photo_count=Coalesce(Subquery(photos, output_field=IntegerField()), 0),
-        relapse_number=F("relapse_of__number"),
+        relapse_number=Subquery(origin.values("number")[:1]),
     )
 
 
@@ -362,7 +375,14 @@ def _assignee(case: Case) -> dict[str, Any] | None:
     return None
 
 
-def _item(case: Case, now: datetime.datetime) -> dict[str, Any]:
+def _shown(text: str, full: bool) -> str:
+    """Free text as this reader sees it: a mobile typed into it is masked unless `full`."""
+    return text if full else mask_mobiles_in(text)
+
+
+def _item(case: Case, now: datetime.datetime, user: Any) -> dict[str, Any]:
+    # Those who may dispatch the case see a resident's number in full, as on the page.
+    full = permissions.can_dispatch(user, case)
     category = case.category
     parent = category.parent
     return {
@@ -381,8 +401,8 @@ def _item(case: Case, now: datetime.datetime) -> dict[str, Any]:
         "community": community_code_of(case.region_path),
         "lat": case.lat,
         "lng": case.lng,
-        "address": case.address,
-        "description": case.description,
+        "address": _shown(case.address, full),
+        "description": _shown(case.description, full),
         "assignee": _assignee(case),
         "deadline": case.deadline,
         "reported_at": case.reported_at,
@@ -437,7 +457,7 @@ def _photo_urls(photo: CasePhoto, may_see_original: bool) -> dict[str, Any]:
 def _case_for(user: Any, number: str) -> Case:
     """The case with everything its detail shows; 404 outside the caller's scope."""
     return get_visible_or_404(
-        lambda u: _listing(permissions.cases_visible_to(u)).select_related("reporter"),
+        lambda u: _listing(permissions.cases_visible_to(u), u).select_related("reporter"),
         user,
         number=number,
     )
@@ -447,15 +467,22 @@ def _event_label(kind: str) -> str:
     return str(EventKind(kind).label) if kind in EventKind.values else kind
 
 
+def _event_data(event: CaseEvent, case: Case) -> dict[str, Any]:
+    """The event's data, less the number of a relapse origin the reader may not see."""
+    if "relapse_of" in event.data and getattr(case, "relapse_number", None) is None:
+        return {k: v for k, v in event.data.items() if k != "relapse_of"}
+    return event.data
+
+
 def _detail(user: Any, case: Case) -> dict[str, Any]:
     now = timezone.now()
     may_dispatch = permissions.can_dispatch(user, case)
     events = list(case.events.select_related("actor").order_by("at", "pk"))
     photos = list(case.photos.order_by("uploaded_at", "pk"))
     pending = pending_request(case)
-    relapses = list(case.relapses.order_by("reported_at", "pk").values_list("number", flat=True))
+    relapses = list(visible_relapses(user, case).values_list("number", flat=True))
     return {
-        **_item(case, now),
+        **_item(case, now, user),
         "reporter": str(case.reporter) if case.reporter_id else None,
         # A resident's name and mobile are for those who handle the report.
         "reporter_name": case.reporter_name if may_dispatch else mask_name(case.reporter_name),
@@ -476,8 +503,8 @@ def _detail(user: Any, case: Case) -> dict[str, Any]:
                 "actor": str(e.actor) if e.actor_id else None,
                 "from_status": e.from_status,
                 "to_status": e.to_status,
-                "note": e.note,
-                "data": e.data,
+                "note": _shown(e.note, may_dispatch),
+                "data": _event_data(e, case),
                 "at": e.at,
             }
             for e in events
@@ -500,7 +527,7 @@ def _detail(user: Any, case: Case) -> dict[str, Any]:
                 "id": pending.pk,
                 "kind": pending.kind,
                 "kind_label": str(pending.get_kind_display()),
-                "reason": pending.reason,
+                "reason": _shown(pending.reason, may_dispatch),
                 "requested_until": pending.requested_until,
                 "requested_by": str(pending.requested_by) if pending.requested_by_id else None,
                 "requested_at": pending.requested_at,
@@ -555,7 +582,7 @@ def list_cases(
     request: HttpRequest,
     filters: Query[CaseFilterParams],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
     # The declared parameters document the interface; the page's form validates them,
     # so that the API and the page can never disagree about a filter.
@@ -565,7 +592,8 @@ def list_cases(
         return Status(400, {"detail": _("Some filters are not valid."), "errors": errors})
     cases = form.apply(permissions.cases_visible_to(request.user))
     now = timezone.now()
-    items = [_item(c, now) for c in _listing(cases)[offset : offset + limit]]
+    user = request.user
+    items = [_item(c, now, user) for c in _listing(cases, user)[offset : offset + limit]]
     return {"count": cases.count(), "limit": limit, "offset": offset, "items": items}
 
 
@@ -578,17 +606,17 @@ def list_cases(
 )
 def duplicates(
     request: HttpRequest,
-    category: Annotated[str, Query(max_length=20, description="Sub-category code.")],
+    category: Annotated[str, Query(pattern=CODE, description="Sub-category code.")],
     lat: Annotated[float, Query(ge=-90, le=90)],
     lng: Annotated[float, Query(ge=-180, le=180)],
 ) -> Any:
     found = Category.objects.filter(code=category).first()
     if found is None:
         raise HttpError(400, _("Unknown category."))
-    visible = _listing(permissions.cases_visible_to(request.user))
+    visible = _listing(permissions.cases_visible_to(request.user), request.user)
     now = timezone.now()
     return [
-        {**_item(case, now), "distance_m": round(distance, 1)}
+        {**_item(case, now, request.user), "distance_m": round(distance, 1)}
         for case, distance in possible_duplicates(visible, category=found, lat=lat, lng=lng)
     ]
 
@@ -685,14 +713,21 @@ def add_report(
     data: Form[AddReportIn],
     photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Any:
-    case = _case_for(request.user, number)
-    if not permissions.can_add_report(request.user, case):
-        raise PermissionDenied(_("You may not add a report to this case."))
-    validated = _photos(photos)
-    services.case_add_report(
-        case=case, actor=request.user, description=data.description, photos=validated
-    )
-    return _detail(request.user, _case_for(request.user, number))
+
+    def run(case: Case) -> Any:
+        # Who may: anyone who may report here (else 403). When: while the case is open;
+        # a closed one is a conflict (409), as on the page: the client's view went stale.
+        if not permissions.can_report_at(request.user, case.region):
+            raise PermissionDenied(_("You may not add a report to this case."))
+        if not case.is_open:
+            raise services.CaseConflict(
+                _("This case was closed meanwhile; file a new case instead.")
+            )
+        return services.case_add_report(
+            case=case, actor=request.user, description=data.description, photos=_photos(photos)
+        )
+
+    return _step(request, number, run)
 
 
 @router.post("/{number}/accept", **_STEP, summary="Accept (立案)")
@@ -783,16 +818,17 @@ def rectify(
     data: Form[RectifyIn],
     photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Any:
-    case = _case_for(request.user, number)
-    validated = _photos(photos)
-    services.case_rectify(
-        case=case,
-        actor=request.user,
-        note=data.note,
-        photos=validated,
-        expected_version=data.version,
+    return _step(
+        request,
+        number,
+        lambda c: services.case_rectify(
+            case=c,
+            actor=request.user,
+            note=data.note,
+            photos=_photos(photos),
+            expected_version=data.version,
+        ),
     )
-    return _detail(request.user, _case_for(request.user, number))
 
 
 @router.post(
@@ -808,17 +844,18 @@ def verify(
     data: Form[VerifyIn],
     photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Any:
-    case = _case_for(request.user, number)
-    validated = _photos(photos)
-    services.case_verify(
-        case=case,
-        actor=request.user,
-        passed=data.passed,
-        note=data.note,
-        photos=validated,
-        expected_version=data.version,
+    return _step(
+        request,
+        number,
+        lambda c: services.case_verify(
+            case=c,
+            actor=request.user,
+            passed=data.passed,
+            note=data.note,
+            photos=_photos(photos),
+            expected_version=data.version,
+        ),
     )
-    return _detail(request.user, _case_for(request.user, number))
 
 
 @router.post(

@@ -29,8 +29,9 @@ form narrows, it never widens. Every parameter is optional:
 ``assignee_department``
     A department code: cases dispatched to that department.
 ``reported_from``, ``reported_to``
-    Dates (``YYYY-MM-DD``), both inclusive, in local time (Asia/Shanghai);
-    ``reported_to`` before ``reported_from`` is an error.
+    Dates (``YYYY-MM-DD``), both inclusive, in local time (Asia/Shanghai),
+    from 2000-01-01 to 2100-12-31 (a date outside is an error, not a date
+    arithmetic overflow); ``reported_to`` before ``reported_from`` is an error.
 ``q``
     Text: a case-number prefix, or words that must each appear in the
     description or the address.
@@ -43,7 +44,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
@@ -57,6 +58,11 @@ from zhenxing.territory.models import area_depth
 OPEN = "open"
 # More words than this in a search are ignored: each one is a LIKE over two columns.
 MAX_SEARCH_WORDS = 5
+
+# The dates a filter accepts: far beyond any case, yet far from datetime's own
+# limits (9999-12-31 plus the one day `reported_to` adds would overflow).
+FIRST_DATE = datetime.date(2000, 1, 1)
+LAST_DATE = datetime.date(2100, 12, 31)
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -93,6 +99,26 @@ class _LazyChoices(BaseChoiceIterator):
         if self.rows is None:
             self.rows = self.load()
         return iter(self.rows)
+
+
+def _date_in_range(value: datetime.date) -> None:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise forms.ValidationError(
+            _("Give a date between %(first)s and %(last)s."),
+            code="date_range",
+            params={"first": FIRST_DATE.isoformat(), "last": LAST_DATE.isoformat()},
+        )
+
+
+def _date_field(label: Any) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        validators=[_date_in_range],
+        widget=forms.DateInput(
+            attrs={"type": "date", "min": FIRST_DATE.isoformat(), "max": LAST_DATE.isoformat()}
+        ),
+    )
 
 
 class StatusField(forms.MultipleChoiceField):
@@ -145,12 +171,8 @@ class CaseFilterForm(StyledForm):
     assignee_department = forms.CharField(
         label=_("Assigned department"), required=False, max_length=40, widget=forms.Select
     )
-    reported_from = forms.DateField(
-        label=_("Reported from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    reported_to = forms.DateField(
-        label=_("Reported until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    reported_from = _date_field(_("Reported from"))
+    reported_to = _date_field(_("Reported until"))
     escalated = YesNoField(label=_("Escalated"))
     relapse = YesNoField(label=_("Relapse"))
     q = forms.CharField(
@@ -183,14 +205,18 @@ class CaseFilterForm(StyledForm):
             *((code, f"{'　' * (depth - top)}{name}") for code, name, depth in regions),
         ]
 
-    def clean_category(self) -> Category | None:
-        code = self.cleaned_data["category"].strip()
+    def _by_code(self, name: str, model: type[Model], message: Any) -> Any:
+        """The row whose code the field names; None when left out; `message` when none."""
+        code = self.cleaned_data[name].strip()
         if not code:
             return None
-        category = Category.objects.filter(code=code).first()
-        if category is None:
-            raise forms.ValidationError(_("There is no category with this code."))
-        return category
+        found = model.objects.filter(code=code).first()
+        if found is None:
+            raise forms.ValidationError(message)
+        return found
+
+    def clean_category(self) -> Category | None:
+        return self._by_code("category", Category, _("There is no category with this code."))
 
     def clean_area(self) -> Any:
         code = self.cleaned_data["area"].strip()
@@ -203,13 +229,9 @@ class CaseFilterForm(StyledForm):
         return region
 
     def clean_assignee_department(self) -> Department | None:
-        code = self.cleaned_data["assignee_department"].strip()
-        if not code:
-            return None
-        department = Department.objects.filter(code=code).first()
-        if department is None:
-            raise forms.ValidationError(_("There is no department with this code."))
-        return department
+        return self._by_code(
+            "assignee_department", Department, _("There is no department with this code.")
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

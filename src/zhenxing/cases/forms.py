@@ -25,6 +25,7 @@ from zhenxing.cases.photos import (
     first_gps,
     validate_photos,
 )
+from zhenxing.cases.services import MAX_DEADLINE_AHEAD
 from zhenxing.people.forms import StyledForm
 from zhenxing.people.models import Department, WorkTeam, mobile_validator
 from zhenxing.people.scopes import regions_visible_to
@@ -63,6 +64,36 @@ def _datetime_local(label: Any, **kwargs: Any) -> forms.DateTimeField:
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
         **kwargs,
     )
+
+
+def _text_field(label: Any, *, required: bool = True, **kwargs: Any) -> forms.CharField:
+    """A step's note or reason: a short text area, as long as the services keep."""
+    return forms.CharField(
+        label=label,
+        max_length=2000,
+        required=required,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        **kwargs,
+    )
+
+
+def _limit_picker(field: forms.Field) -> None:
+    """Offer dates from now up to the services' cap. Only a hint: the service decides."""
+    now = timezone.localtime()
+    field.widget.attrs["min"] = now.strftime(DATETIME_LOCAL)
+    field.widget.attrs["max"] = (now + MAX_DEADLINE_AHEAD).strftime(DATETIME_LOCAL)
+
+
+class FutureDeadlineMixin:
+    """A `deadline` the user sets must lie in the future (empty: the category's time limit)."""
+
+    cleaned_data: dict[str, Any]
+
+    def clean_deadline(self) -> datetime.datetime | None:
+        deadline = self.cleaned_data.get("deadline")
+        if deadline is not None and deadline <= timezone.now():
+            raise forms.ValidationError(_("The deadline must lie in the future."))
+        return deadline
 
 
 class PhotoFormMixin:
@@ -271,39 +302,24 @@ def _confirm_field(label: Any) -> forms.BooleanField:
 
 
 class NoteForm(StepForm):
-    note = forms.CharField(
-        label=_("Note"),
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    note = _text_field(_("Note"), required=False)
 
 
 class RejectForm(StepForm):
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("The reporter sees this reason."),
-    )
+    reason = _text_field(_("Reason"), help_text=_("The reporter sees this reason."))
     confirm = _confirm_field(
         _("I confirm: the case is not accepted and ends here; this cannot be undone.")
     )
 
 
-class DispatchForm(StepForm):
+class DispatchForm(FutureDeadlineMixin, StepForm):
     target = forms.ChoiceField(label=_("Dispatch to"))
     deadline = _datetime_local(
         _("Deadline"),
         required=False,
         help_text=_("Leave empty for the category's time limit."),
     )
-    note = forms.CharField(
-        label=_("Note"),
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    note = _text_field(_("Note"), required=False)
 
     def __init__(self, case: Case, *args: Any, user: Any = None, **kwargs: Any) -> None:
         targets = permissions.dispatch_targets_for(user, case)
@@ -343,24 +359,14 @@ class DispatchForm(StepForm):
             if group:
                 choices.append((label, group))
         self.fields["target"].choices = choices
-        self.fields["deadline"].widget.attrs["min"] = timezone.localtime().strftime(DATETIME_LOCAL)
+        _limit_picker(self.fields["deadline"])
 
     def clean_target(self) -> Region | WorkTeam | Department:
         return self._targets[self.cleaned_data["target"]]
 
-    def clean_deadline(self) -> datetime.datetime | None:
-        deadline = self.cleaned_data.get("deadline")
-        if deadline is not None and deadline <= timezone.now():
-            raise forms.ValidationError(_("The deadline must lie in the future."))
-        return deadline
-
 
 class RectifyForm(PhotoFormMixin, StepForm):
-    note = forms.CharField(
-        label=_("What was done"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    note = _text_field(_("What was done"))
     photos = PhotosField(label=_("After-photos"))
 
     def __init__(self, case: Case, *args: Any, **kwargs: Any) -> None:
@@ -374,12 +380,7 @@ class RectifyForm(PhotoFormMixin, StepForm):
 
 
 class VerifyPassForm(PhotoFormMixin, StepForm):
-    note = forms.CharField(
-        label=_("Note"),
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    note = _text_field(_("Note"), required=False)
     photos = PhotosField(label=_("Photos"))
     confirm = _confirm_field(
         _("I confirm: the spot is put right; the case is closed and leaves every queue.")
@@ -387,10 +388,8 @@ class VerifyPassForm(PhotoFormMixin, StepForm):
 
 
 class VerifyFailForm(PhotoFormMixin, StepForm):
-    reason = forms.CharField(
-        label=_("What is still wrong"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    reason = _text_field(
+        _("What is still wrong"),
         help_text=_("The handler gets the case back to rework with this reason."),
     )
     photos = PhotosField(label=_("Photos"))
@@ -399,11 +398,7 @@ class VerifyFailForm(PhotoFormMixin, StepForm):
 class RequestForm(StepForm):
     """A handler's request: send back, extension (a new deadline) or deferral (optional date)."""
 
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    reason = _text_field(_("Reason"))
     until = _datetime_local(_("New deadline"), required=False)
 
     def __init__(self, case: Case, *args: Any, kind: str, **kwargs: Any) -> None:
@@ -417,7 +412,7 @@ class RequestForm(StepForm):
             self.fields["until"].label = _("Resume on")
             self.fields["until"].help_text = _("Optional: when work can go on.")
         if "until" in self.fields:
-            self.fields["until"].widget.attrs["min"] = timezone.localtime().strftime(DATETIME_LOCAL)
+            _limit_picker(self.fields["until"])
 
     def clean_until(self) -> datetime.datetime | None:
         until = self.cleaned_data.get("until")
@@ -433,36 +428,25 @@ class RequestForm(StepForm):
         return until
 
 
-class ResumeForm(StepForm):
+class ResumeForm(FutureDeadlineMixin, StepForm):
     deadline = _datetime_local(
         _("New deadline"),
         required=False,
         help_text=_("Leave empty for the category's time limit from now."),
     )
-    note = forms.CharField(
-        label=_("Note"),
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    note = _text_field(_("Note"), required=False)
 
-    def clean_deadline(self) -> datetime.datetime | None:
-        deadline = self.cleaned_data.get("deadline")
-        if deadline is not None and deadline <= timezone.now():
-            raise forms.ValidationError(_("The deadline must lie in the future."))
-        return deadline
+    def __init__(self, case: Case, *args: Any, **kwargs: Any) -> None:
+        super().__init__(case, *args, **kwargs)
+        _limit_picker(self.fields["deadline"])
 
 
 class DecideForm(StepForm):
     DECISIONS = [("approve", _("Approve")), ("deny", _("Deny"))]
 
     decision = forms.ChoiceField(choices=DECISIONS, widget=forms.HiddenInput)
-    note = forms.CharField(
-        label=_("Note"),
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Required when you deny the request."),
+    note = _text_field(
+        _("Note"), required=False, help_text=_("Required when you deny the request.")
     )
 
     def clean(self) -> dict[str, Any]:

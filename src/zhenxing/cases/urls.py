@@ -1,6 +1,22 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from zhenxing.cases.views import detail, intake, lists, photos
+
+
+class PhotoTokenConverter:
+    """A photo token: letters and digits only (`photos.new_token`). Anything else (a NUL
+    byte, which PostgreSQL refuses in a query) is no URL of ours: 404 before any lookup."""
+
+    regex = "[A-Za-z0-9]{1,32}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(PhotoTokenConverter, "photo_token")
 
 app_name = "cases"
 
@@ -22,5 +38,5 @@ urlpatterns = [
     path("c/<str:number>/requests/<int:request_id>/decide/", detail.request_decide, name="decide"),
     path("c/<str:number>/add-report/", detail.add_report, name="add_report"),
     # photos (views/photos.py): served only through the case's visibility
-    path("photos/<str:token>/<str:variant>", photos.photo, name="photo"),
+    path("photos/<photo_token:token>/<str:variant>", photos.photo, name="photo"),
 ]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 
 PAGE_SIZE = 50
 
@@ -21,3 +24,18 @@ def paginate(request: HttpRequest, rows: Any, per_page: int = PAGE_SIZE) -> dict
     """Context for `core/_pagination.html`: the requested page (clamped) and the filters."""
     page: Page = Paginator(rows, per_page).get_page(request.GET.get("page"))
     return {"page": page, "querystring": querystring_without_page(request)}
+
+
+def export_too_large(
+    request: HttpRequest, count: int, maximum: int, message: str, list_url_name: str
+) -> HttpResponse | None:
+    """Refuse an export of more than `maximum` rows rather than cut it short unnoticed.
+
+    None when `count` fits. Otherwise the list page again, with its filters and
+    `message` (a "%(max)s" in it becomes the cap) as a warning to narrow them.
+    """
+    if count <= maximum:
+        return None
+    messages.warning(request, message % {"max": f"{maximum:,}"})
+    querystring = querystring_without_page(request)
+    return redirect(reverse(list_url_name) + (f"?{querystring}" if querystring else ""))

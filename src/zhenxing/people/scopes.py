@@ -42,6 +42,11 @@ def has_role(user: Any, *roles: str) -> bool:
     return bool(roles_of(user) & set(roles))
 
 
+def has_any_role(user: Any) -> bool:
+    """Signed in with at least one role anywhere, or a superuser: one of the platform's users."""
+    return getattr(user, "is_authenticated", False) and (user.is_superuser or bool(roles_of(user)))
+
+
 def minimal_paths(paths: Any) -> list[str]:
     """Drop paths already covered by a shorter one, so that prefix queries stay small."""
     ordered = sorted(set(paths))

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from zhenxing.core import audit
-from zhenxing.core.listing import paginate, querystring_without_page
+from zhenxing.core.listing import export_too_large, paginate, querystring_without_page
 from zhenxing.core.models import AuditEntry
 from zhenxing.core.permissions import require
 from zhenxing.core.privacy import mask_mobile
@@ -109,16 +109,18 @@ def member_export(request: HttpRequest) -> HttpResponse:
     """
     form, members = _filtered_members(request)
     querystring = querystring_without_page(request)
-    if members.count() > MEMBER_EXPORT_MAX_ROWS:
-        messages.warning(
-            request,
-            _(
-                "An export holds at most %(max)s party members. "
-                "Narrow the filters (a community or an organisation) and export again."
-            )
-            % {"max": f"{MEMBER_EXPORT_MAX_ROWS:,}"},
-        )
-        return redirect(reverse("people:members") + (f"?{querystring}" if querystring else ""))
+    too_large = export_too_large(
+        request,
+        members.count(),
+        MEMBER_EXPORT_MAX_ROWS,
+        _(
+            "An export holds at most %(max)s party members. "
+            "Narrow the filters (a community or an organisation) and export again."
+        ),
+        "people:members",
+    )
+    if too_large is not None:
+        return too_large
     full = full_mobile_in_export(request.user)
     counts = {"rows": 0, "full_mobiles": 0}
     yes, no = _("Yes"), _("No")

@@ -123,3 +123,62 @@ def test_cases_are_shown_but_never_written_in_the_admin(admin_client, world, cat
     for name in ("escalation", "caserequest"):
         assert admin_client.get(reverse(f"admin:cases_{name}_changelist")).status_code == 200
         assert admin_client.get(reverse(f"admin:cases_{name}_add")).status_code == 403
+
+
+# --- cases in the admin: the user's own scope, no resident's name or mobile -------------------
+
+
+@pytest.fixture
+def staff_of_a(world):
+    """社区甲's office admin, let into the Django admin to look cases up (view only)."""
+    from django.contrib.auth.models import Permission
+
+    from zhenxing.people.models import Role, RoleAssignment
+
+    user = User.objects.create_user(username="office_a", password="x", is_staff=True)
+    RoleAssignment.objects.create(user=user, role=Role.OFFICE_ADMIN, region=world.a)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="cases",
+            codename__in=["view_case", "view_caserequest", "view_escalation"],
+        )
+    )
+    return user
+
+
+def test_the_admin_shows_only_the_cases_in_the_users_scope(client, world, cats, staff_of_a):
+    from zhenxing.cases.models import CaseRequest, Escalation
+
+    mine = make_case(cats.garbage, world.area_a1, status="dispatched")
+    theirs = make_case(cats.garbage, world.area_b1, status="dispatched")
+    for case in (mine, theirs):
+        CaseRequest.objects.create(case=case, kind="send_back", reason=f"请求{case.number}")
+        Escalation.objects.create(case=case, level=1, reason=f"超期{case.number}")
+    client.force_login(staff_of_a)
+    for name in ("case", "caserequest", "escalation"):
+        response = client.get(reverse(f"admin:cases_{name}_changelist"))
+        assert response.status_code == 200, name
+        html = response.content.decode()
+        assert mine.number in html and theirs.number not in html, name
+    assert client.get(reverse("admin:cases_case_change", args=[mine.pk])).status_code == 200
+    # Out of scope is "no such case": the admin sends the user back to its index.
+    assert client.get(reverse("admin:cases_case_change", args=[theirs.pk])).status_code == 302
+    for model in (CaseRequest, Escalation):
+        name = model._meta.model_name
+        row = model.objects.get(case=theirs)
+        assert client.get(reverse(f"admin:cases_{name}_change", args=[row.pk])).status_code == 302
+        row = model.objects.get(case=mine)
+        assert client.get(reverse(f"admin:cases_{name}_change", args=[row.pk])).status_code == 200
+
+
+def test_the_admin_shows_no_residents_name_or_mobile(admin_client, world, cats):
+    case = make_case(
+        cats.garbage,
+        world.area_a1,
+        source="resident",
+        reporter_name="陈小霞",
+        reporter_mobile="13912345678",
+    )
+    html = admin_client.get(reverse("admin:cases_case_change", args=[case.pk])).content.decode()
+    assert case.number in html
+    assert "陈小霞" not in html and "13912345678" not in html

@@ -52,9 +52,9 @@ from zhenxing.cases.models import (
     RequestStatus,
     Status,
 )
-from zhenxing.cases.selectors import pending_request
+from zhenxing.cases.selectors import pending_request, visible_relapses
 from zhenxing.cases.views.intake import find_duplicates, render_intake
-from zhenxing.core.privacy import mask_mobile, mask_name
+from zhenxing.core.privacy import mask_mobile, mask_mobiles_in, mask_name
 
 User = Any
 
@@ -277,12 +277,15 @@ _DATA_LABELS = {
 }
 
 
-def _event_details(event: CaseEvent) -> list[tuple[Any, Any]]:
-    """The event's data as (label, value) pairs a person can read."""
+def _event_details(event: CaseEvent, *, origin_visible: bool) -> list[tuple[Any, Any]]:
+    """The event's data as (label, value) pairs a person can read.
+
+    A relapse origin's number only for a reader who may open that case.
+    """
     details: list[tuple[Any, Any]] = []
     for key, label in _DATA_LABELS.items():
         value = event.data.get(key)
-        if value in (None, ""):
+        if value in (None, "") or (key == "relapse_of" and not origin_visible):
             continue
         if key in ("deadline", "until") and isinstance(value, str):
             parsed = parse_datetime(value)
@@ -294,14 +297,25 @@ def _event_details(event: CaseEvent) -> list[tuple[Any, Any]]:
     return details
 
 
-def _reporter(user: Any, case: Case) -> dict[str, str]:
+def _reporter(case: Case, full: bool) -> dict[str, str]:
     """A resident's name and mobile in full for the dispatchers only; masked for anyone else."""
-    full = permissions.can_dispatch(user, case)
     name, mobile = case.reporter_name, case.reporter_mobile
     return {
         "name": name if full else mask_name(name),
         "mobile": mobile if full else mask_mobile(mobile),
     }
+
+
+def _shown(text: str, full: bool) -> str:
+    """Free text as this reader sees it: a mobile typed into it is masked unless `full`."""
+    return text if full else mask_mobiles_in(text)
+
+
+def _visible_origin(user: Any, case: Case) -> Case | None:
+    """The closed case this one relapses, if the user may see it (one query, relapses only)."""
+    if case.relapse_of_id is None:
+        return None
+    return permissions.cases_visible_to(user).filter(pk=case.relapse_of_id).only("number").first()
 
 
 def _render(
@@ -328,13 +342,22 @@ def _render(
     else:
         decide_form = None
 
+    # Dispatchers see the case whole; anyone else sees a mobile in free text masked.
+    full = permissions.can_dispatch(user, case)
+    origin = _visible_origin(user, case)
     events = list(case.events.select_related("actor").order_by("at", "pk"))
     photos = list(case.photos.order_by("uploaded_at", "pk"))
     by_event: dict[int | None, list[CasePhoto]] = {}
     for photo in photos:
         by_event.setdefault(photo.event_id, []).append(photo)
     timeline = [
-        {"event": e, "details": _event_details(e), "photos": by_event.get(e.pk, [])} for e in events
+        {
+            "event": e,
+            "note": _shown(e.note, full),
+            "details": _event_details(e, origin_visible=origin is not None),
+            "photos": by_event.get(e.pk, []),
+        }
+        for e in events
     ]
     now = timezone.now()
     context = {
@@ -342,20 +365,21 @@ def _render(
         "urgency": case.urgency(now),
         "overdue": case.is_overdue(now),
         "now": now,
-        "reporter": _reporter(user, case),
+        "reporter": _reporter(case, full),
+        "shown": {
+            "description": _shown(case.description, full),
+            "address": _shown(case.address, full),
+            "pending_reason": _shown(pending.reason, full) if pending else "",
+        },
         "before": [p for p in photos if p.kind == PhotoKind.BEFORE],
         "after": [p for p in photos if p.kind == PhotoKind.AFTER],
-        "may_see_originals": permissions.can_dispatch(user, case),
+        "may_see_originals": full,
         "timeline": timeline,
         "pending": pending,
         "decide_form": decide_form,
         "actions": forms,
-        "relapses": list(
-            permissions.cases_visible_to(user)
-            .filter(relapse_of=case)
-            .only("number", "status", "reported_at")
-            .order_by("reported_at")
-        ),
+        "relapse_origin": origin,
+        "relapses": list(visible_relapses(user, case).only("number", "status", "reported_at")),
         "error": error,
         "map_config": {
             "lat": case.lat,

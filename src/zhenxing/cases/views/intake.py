@@ -24,16 +24,24 @@ from django.views.decorators.http import require_GET, require_http_methods
 from zhenxing.cases import services
 from zhenxing.cases.forms import CaseReportForm, DuplicateQueryForm
 from zhenxing.cases.models import Case, CasePhoto, Category, PhotoKind
-from zhenxing.cases.permissions import can_report, cases_visible_to
+from zhenxing.cases.permissions import can_dispatch, can_report, cases_visible_to
 from zhenxing.cases.selectors import possible_duplicates
 from zhenxing.core.permissions import require
+from zhenxing.core.privacy import mask_mobiles_in
 
 
 def find_duplicates(
     user: Any, *, category: Category, lat: float, lng: float
 ) -> list[tuple[Case, float]]:
-    """Open cases the user can see of this category near the point, each with a thumbnail."""
+    """Open cases the user can see of this category near the point, each with a thumbnail.
+
+    Each carries `shown_description`: a mobile typed into it is masked for a
+    reporter who may not dispatch that case (as on the case page).
+    """
     found = possible_duplicates(cases_visible_to(user), category=category, lat=lat, lng=lng)
+    for case, _distance in found:
+        full = can_dispatch(user, case)
+        case.shown_description = case.description if full else mask_mobiles_in(case.description)
     prefetch_related_objects(
         [case for case, _distance in found],
         Prefetch(

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case as CaseWhen
@@ -52,17 +51,12 @@ from zhenxing.cases.models import (
     Status,
 )
 from zhenxing.core import audit
-from zhenxing.core.listing import paginate, querystring_without_page
-from zhenxing.core.privacy import mask_mobile, mask_name
+from zhenxing.core.listing import export_too_large, paginate, querystring_without_page
+from zhenxing.core.privacy import mask_mobile, mask_mobiles_in, mask_name
 from zhenxing.core.xlsx import xlsx_response
-from zhenxing.people.scopes import (
-    ALL,
-    is_office_admin,
-    office_admin_paths,
-    roles_of,
-)
+from zhenxing.people.scopes import has_any_role, is_office_admin, office_admin_paths
 from zhenxing.territory.models import Region
-from zhenxing.territory.selectors import COMMUNITY_DEPTH, community_code_of
+from zhenxing.territory.selectors import COMMUNITY_DEPTH, community_code_of, path_prefix_q
 
 # What a row of any case table shows, joined into the one query of its page.
 ROW_RELATED = (
@@ -111,8 +105,8 @@ QUEUE_STEPS = [
 # --- who sees which page (also the navigation's rules) ------------------------------------
 
 
-def has_a_role(user: Any) -> bool:
-    return getattr(user, "is_authenticated", False) and (user.is_superuser or bool(roles_of(user)))
+# Every case page is for the platform's users: anyone with a role (the navigation's rule too).
+has_a_role = has_any_role
 
 
 def sees_escalations(user: Any) -> bool:
@@ -121,16 +115,6 @@ def sees_escalations(user: Any) -> bool:
 
 
 # --- shared pieces --------------------------------------------------------------------------
-
-
-def _under(paths: list[str] | None, field: str = "region_path") -> Q:
-    if paths is ALL:
-        # Not Q(), which an OR would drop: "everything" must stay everything.
-        return Q(pk__isnull=False)
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(**{f"{field}__startswith": path})
-    return condition
 
 
 def time_left(case: Case, now: datetime.datetime) -> str:
@@ -198,7 +182,10 @@ def _queue(user: Any, now: datetime.datetime) -> QuerySet[Case]:
         When(status__in=[Status.REPORTED, Status.ACCEPTED], then=Value("dispatch")),
         When(status=Status.RECTIFIED, then=Value("verify")),
         When(status=Status.DEFERRED, then=Value("deferred")),
-        When(Q(has_pending=True) & _under(office_admin_paths(user)), then=Value("requests")),
+        When(
+            Q(has_pending=True) & path_prefix_q(office_admin_paths(user), "region_path"),
+            then=Value("requests"),
+        ),
         default=Value("handle"),
     )
     overdue_first = CaseWhen(
@@ -300,24 +287,27 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as XLSX, streamed from the database into the workbook.
 
-    Reporters' mobiles are masked and residents' names shortened: personal
-    data stays out of exports. A file over the cap is refused with a request
+    Reporters' mobiles are masked and residents' names shortened, and so is
+    any mobile typed into the description or the address: personal data stays
+    out of exports. A file over the cap is refused with a request
     to narrow the filters; invalid filters answer the list page with its errors.
     """
     form, cases = _filtered(request)
     if _form_status(form) != 200:
         return _render_list(request, form, cases)
     querystring = querystring_without_page(request)
-    if cases.count() > EXPORT_MAX_ROWS:
-        messages.warning(
-            request,
-            _(
-                "An export holds at most %(max)s cases. "
-                "Narrow the filters (a community, a category or dates) and export again."
-            )
-            % {"max": f"{EXPORT_MAX_ROWS:,}"},
-        )
-        return redirect(reverse("cases:list") + (f"?{querystring}" if querystring else ""))
+    too_large = export_too_large(
+        request,
+        cases.count(),
+        EXPORT_MAX_ROWS,
+        _(
+            "An export holds at most %(max)s cases. "
+            "Narrow the filters (a community, a category or dates) and export again."
+        ),
+        "cases:list",
+    )
+    if too_large is not None:
+        return too_large
     events = (
         CaseEvent.objects.filter(case=OuterRef("pk"))
         .order_by()
@@ -348,8 +338,8 @@ def case_export(request: HttpRequest) -> HttpResponse:
                 category.name,
                 communities.get(community_code_of(case.region_path), ""),
                 case.region.name,
-                case.address,
-                case.description,
+                mask_mobiles_in(case.address),
+                mask_mobiles_in(case.description),
                 case.get_status_display(),
                 yes if case.is_overdue(now) else no,
                 str(case.assignee) if case.assignee else "",
@@ -523,7 +513,7 @@ def escalation_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not sees_escalations(user):
         raise PermissionDenied
-    visible = _under(office_admin_paths(user), "case__region_path")
+    visible = path_prefix_q(office_admin_paths(user), "case__region_path")
     if departments := permissions.department_ids(user):
         visible |= Q(level=2, department_id__in=departments)
     rows = Escalation.objects.filter(visible, resolved_at__isnull=True)

@@ -4,20 +4,27 @@ The files live in private storage (never under MEDIA_ROOT), so this view is
 the one way to them. An unknown token, a case out of scope and an original
 asked for by someone who may not have it all answer the same 404: a token
 seen once (in a forwarded link, say) tells nobody else anything.
+
+API clients follow the photo URLs the API hands them with the same
+`Authorization: Bearer zx_…` header: a request that presents one is answered
+on that token alone (a bad one is a 401), as the API itself does.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest
+from django.contrib.auth.views import redirect_to_login
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from PIL import UnidentifiedImageError
 
 from zhenxing.cases.models import CasePhoto
 from zhenxing.cases.permissions import can_dispatch, cases_visible_to
 from zhenxing.cases.photos import ensure_derivatives, private_storage
+from zhenxing.people.tokens import user_for_token
 
 logger = logging.getLogger(__name__)
 
@@ -26,13 +33,37 @@ VARIANTS = {"thumb", "display", "original"}
 CACHE_CONTROL = "private, max-age=3600"
 
 
+def _bearer(request: HttpRequest) -> str | None:
+    """The token of an `Authorization: Bearer …` header; None when there is no such header."""
+    scheme, _space, credentials = request.headers.get("Authorization", "").partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else None
+
+
+def _unauthorized() -> HttpResponse:
+    response = HttpResponse(
+        _("The API token is invalid, expired or revoked."),
+        status=401,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
 @require_GET
-@login_required
-def photo(request: HttpRequest, token: str, variant: str) -> FileResponse:
-    if variant not in VARIANTS or len(token) > 32:
+def photo(request: HttpRequest, token: str, variant: str) -> HttpResponse:
+    user: Any
+    if (plain := _bearer(request)) is not None:
+        user = user_for_token(plain)
+        if user is None:
+            return _unauthorized()
+    elif request.user.is_authenticated:
+        user = request.user
+    else:
+        return redirect_to_login(request.get_full_path())
+    if variant not in VARIANTS:
         raise Http404
     found = (
-        CasePhoto.objects.filter(token=token, case__in=cases_visible_to(request.user))
+        CasePhoto.objects.filter(token=token, case__in=cases_visible_to(user))
         .select_related("case")
         .first()
     )
@@ -40,7 +71,7 @@ def photo(request: HttpRequest, token: str, variant: str) -> FileResponse:
         raise Http404
     if variant == "original":
         # The original keeps its EXIF (GPS, time, camera): the dispatchers' evidence only.
-        if not can_dispatch(request.user, found.case):
+        if not can_dispatch(user, found.case):
             raise Http404
         key, content_type = found.original, found.content_type
     else:

@@ -228,3 +228,20 @@ def test_the_menu_offers_tokens_to_users_with_a_role(world, client_for):
 
     assert PAGE in urls(world.party_member_a)
     assert PAGE not in urls(world.nobody)
+
+
+def test_user_for_token_is_the_one_lookup_of_a_plain_token(world):
+    from django.contrib.auth.models import AnonymousUser
+
+    from zhenxing.people.scopes import has_any_role
+    from zhenxing.people.tokens import user_for_token
+
+    token, plain = token_create(user=world.inspector_a, name="u", actor=None)
+    assert user_for_token(plain) == world.inspector_a
+    for junk in ("", "zx_", plain[:-1], plain + "x", "zx_\x00", "Bearer " + plain, "x" * 500):
+        assert user_for_token(junk) is None, junk
+    token_revoke(token=token, actor=world.inspector_a)
+    assert user_for_token(plain) is None
+    # Who may hold tokens at all: anyone with a role, as for the case pages.
+    assert has_any_role(world.party_member_a) and has_any_role(world.dept_staff)
+    assert not has_any_role(world.nobody) and not has_any_role(AnonymousUser())
