@@ -591,23 +591,9 @@ def case_verify(
     if not passed:
         note = _need(note, _("Say what is still wrong, so the handler can put it right."))
 
-        def rework(c: Case) -> dict[str, Any]:
+    def outcome(c: Case) -> dict[str, Any]:
+        if not passed:
             return {"rework_count": c.rework_count + 1}
-
-        return _transition(
-            case,
-            actor=actor,
-            allowed_from={Status.RECTIFIED},
-            to=Status.REWORK,
-            kind=EventKind.VERIFY_FAILED,
-            may=lambda c: permissions.can_verify(actor, c),
-            note=note,
-            expected_version=expected_version,
-            photos=photos,
-            changes=rework,
-        )
-
-    def close(c: Case) -> dict[str, Any]:
         # 按期结案: rectified by the deadline in force, and never escalated on
         # the way (a send-back or a deferral after an overdue spell does not
         # make the case punctual).
@@ -617,19 +603,20 @@ def case_verify(
         return {"closed_at": now, "closed_on_time": rectified_in_time and c.escalation_level == 0}
 
     def resolve(c: Case, event: CaseEvent) -> None:
-        _resolve_escalations(c, now)
+        if passed:
+            _resolve_escalations(c, now)
 
     return _transition(
         case,
         actor=actor,
         allowed_from={Status.RECTIFIED},
-        to=Status.CLOSED,
-        kind=EventKind.VERIFIED,
+        to=Status.CLOSED if passed else Status.REWORK,
+        kind=EventKind.VERIFIED if passed else EventKind.VERIFY_FAILED,
         may=lambda c: permissions.can_verify(actor, c),
         note=note,
         expected_version=expected_version,
         photos=photos,
-        changes=close,
+        changes=outcome,
         after=resolve,
     )
 
