@@ -32,7 +32,12 @@ from zhenxing.people.models import (
     User,
     WorkTeam,
 )
-from zhenxing.people.scopes import administers, administers_whole_territory, is_office_admin
+from zhenxing.people.scopes import (
+    administers,
+    administers_whole_territory,
+    in_scope,
+    is_office_admin,
+)
 from zhenxing.territory.models import PATH_SEP, Region
 
 
@@ -423,6 +428,13 @@ def work_team_create(
     name = name.strip()
     if headcount < 0:
         raise PeopleError(_("The number of people cannot be negative."))
+    if leader is not None and not in_scope(leader, region):
+        # Cases dispatched to the team notify its leader, who must be able to
+        # open them: a leader from elsewhere would be told and then refused.
+        raise PeopleError(
+            _("%(user)s holds no role in %(region)s and cannot lead a team there.")
+            % {"user": leader, "region": region}
+        )
     taken = PeopleError(
         _("%(region)s already has a team named %(name)s.") % {"region": region, "name": name}
     )

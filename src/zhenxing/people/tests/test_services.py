@@ -276,6 +276,17 @@ def test_work_team_create_is_audited_and_unique_per_community(world):
     work_team_create(name="清洁队", region=world.b, actor=world.admin)  # another community: fine
 
 
+@pytest.mark.django_db
+def test_a_team_is_led_only_by_someone_who_can_see_its_community(world):
+    # 社区乙's secretary would be told of 社区甲's cases and then refused them.
+    with pytest.raises(PeopleError):
+        work_team_create(name="甲队", region=world.a, leader=world.outsider, actor=world.admin)
+    with pytest.raises(PeopleError):
+        work_team_create(name="甲队", region=world.a, leader=world.nobody, actor=world.admin)
+    team = work_team_create(name="甲队", region=world.a, leader=world.team_leader_a, actor=None)
+    assert team.leader == world.team_leader_a
+
+
 # --- party members -----------------------------------------------------------------
 
 
