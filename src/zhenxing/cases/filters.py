@@ -29,7 +29,7 @@ form narrows, it never widens. Every parameter is optional:
 ``assignee_department``
     A department code: cases dispatched to that department.
 ``reported_from``, ``reported_to``
-    Dates (``YYYY-MM-DD``), both inclusive, in local time (Asia/Shanghai),
+    Dates (``YYYY-MM-DD``), both inclusive, in local time (settings.TIME_ZONE),
     from 2000-01-01 to 2100-12-31 (a date outside is an error, not a date
     arithmetic overflow); ``reported_to`` before ``reported_from`` is an error.
 ``q``

@@ -412,6 +412,12 @@ def _utc_iso(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).isoformat()
 
 
+def _record_deadline(c: Case, event: CaseEvent) -> None:
+    """Keep the deadline a step set in its event, so the timeline explains every deadline."""
+    event.data = {**event.data, "deadline": _utc_iso(c.deadline)}
+    event.save(update_fields=["data"])
+
+
 def _need(text: str, message: str) -> str:
     text = (text or "").strip()
     if not text:
@@ -498,10 +504,6 @@ def case_dispatch(
         _not_too_far(due)  # a category's time limit of over a year
         return {**_assignment(to), "deadline": due, "dispatched_at": now}
 
-    def after(c: Case, event: CaseEvent) -> None:
-        event.data = {**event.data, "deadline": _utc_iso(c.deadline)}
-        event.save(update_fields=["data"])
-
     return _transition(
         case,
         actor=actor,
@@ -513,7 +515,7 @@ def case_dispatch(
         expected_version=expected_version,
         changes=changes,
         data=_describe_target(to),
-        after=after,
+        after=_record_deadline,
     )
 
 
@@ -749,6 +751,9 @@ def case_decide_request(
             decision_note=note,
         )
         event.data = {"request": request.kind, "approved": approve}
+        if approve and request.kind == RequestKind.EXTENSION and c.deadline is not None:
+            # The timeline says where every deadline came from.
+            event.data["deadline"] = _utc_iso(c.deadline)
         event.save(update_fields=["data"])
 
     _transition(
@@ -794,6 +799,7 @@ def case_resume(
         note=note,
         expected_version=expected_version,
         changes=changes,
+        after=_record_deadline,
     )
 
 

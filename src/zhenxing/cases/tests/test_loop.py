@@ -689,7 +689,11 @@ def test_extension_approved_moves_the_deadline(world, cats, private_media):
     services.case_decide_request(request=request, actor=world.admin, approve=True)
     case.refresh_from_db()
     assert case.deadline == until and case.status == Status.DISPATCHED
-    assert last_event(case).data == {"request": "extension", "approved": True}
+    assert last_event(case).data == {
+        "request": "extension",
+        "approved": True,
+        "deadline": until.astimezone(datetime.UTC).isoformat(),
+    }
 
 
 def test_extension_denied_needs_a_note_and_keeps_the_deadline(world, cats, private_media):
@@ -761,6 +765,7 @@ def test_deferral_stops_the_clock_until_the_office_resumes(world, cats, private_
         to_status=Status.RECTIFYING,
         note="恢复",
     )
+    assert last_event(case).data == {"deadline": case.deadline.astimezone(datetime.UTC).isoformat()}
 
 
 def test_rectifying_withdraws_a_pending_request(world, cats, private_media):
