@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,37 @@ def test_the_form_for_a_field_phone(client_for, world, cats):
     assert "reporter_mobile" not in html
     # The area select lists only the areas the inspector can see.
     assert "甲一片区" in html and "乙一片区" not in html
+
+
+def _form_tags(html: str) -> dict[str, str]:
+    """Each <form> start tag on the page, by its action."""
+    return {
+        m.group(1): m.group(0) for m in re.finditer(r'<form\b[^>]*?\baction="([^"]*)"[^>]*>', html)
+    }
+
+
+def test_the_photo_forms_send_with_upload_progress(client_for, world, cats, private_media):
+    """upload.js takes the forms that carry photos (tested in Chromium in tests/browser)."""
+    html = client_for(world.inspector_a).get(NEW).content.decode()
+    form = _form_tags(html)[NEW]
+    assert "data-upload-progress" in form and 'enctype="multipart/form-data"' in form
+    assert "cases/upload.js" in html and "data-upload-panel" in html
+    assert 'role="progressbar"' in html and 'aria-live="polite"' in html
+
+    # On the case page: the step forms with photos, and no other.
+    case = file_case(world, cats)
+    services.case_accept(case=case, actor=world.secretary_a)
+    services.case_dispatch(case=case, actor=world.secretary_a, to=world.a)
+    page = client_for(world.secretary_a).get(reverse("cases:detail", args=[case.number]))
+    forms = _form_tags(page.content.decode())
+    rectify = forms[reverse("cases:act", args=[case.number, "rectify"])]
+    assert "data-upload-progress" in rectify and 'enctype="multipart/form-data"' in rectify
+    start = forms[reverse("cases:act", args=[case.number, "start"])]
+    assert "data-upload-progress" not in start and "multipart" not in start
+    # One script tag per form that needs it; the script sets itself up once per page.
+    assert page.content.decode().count("cases/upload.js") == sum(
+        "data-upload-progress" in tag for tag in forms.values()
+    )
 
 
 def test_a_secretary_chooses_the_source_and_may_record_a_resident(client_for, world, cats):
