@@ -9,13 +9,14 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from zhenxing.cases.permissions import can_report
-        from zhenxing.cases.views.lists import has_a_role, sees_escalations
+        from zhenxing.cases.views.lists import sees_escalations
         from zhenxing.core.navigation import NavItem, register
+        from zhenxing.people.scopes import has_any_role
 
         # 督导整改: my queue first (what waits for me), then the lists and reference data.
         register(NavItem("cases", _("My queue"), "cases:queue", order=10))
         register(NavItem("cases", _("Report a problem"), "cases:new", can_report, order=20))
-        register(NavItem("cases", _("Cases"), "cases:list", has_a_role, order=30))
-        register(NavItem("cases", _("Case map"), "cases:map", has_a_role, order=40))
+        register(NavItem("cases", _("Cases"), "cases:list", has_any_role, order=30))
+        register(NavItem("cases", _("Case map"), "cases:map", has_any_role, order=40))
         register(NavItem("cases", _("Escalations"), "cases:escalations", sees_escalations, 50))
-        register(NavItem("cases", _("Categories"), "cases:categories", has_a_role, order=60))
+        register(NavItem("cases", _("Categories"), "cases:categories", has_any_role, order=60))

@@ -10,8 +10,7 @@ class PeopleConfig(AppConfig):
     def ready(self) -> None:
         from zhenxing.core.navigation import NavItem, register
         from zhenxing.people.permissions import sees_departments, sees_rosters, sees_teams
-        from zhenxing.people.scopes import is_office_admin
-        from zhenxing.people.tokens import may_use_api_tokens
+        from zhenxing.people.scopes import has_any_role, is_office_admin
 
         register(NavItem("party", _("Party members"), "people:members", sees_rosters, order=10))
         register(
@@ -22,4 +21,4 @@ class PeopleConfig(AppConfig):
             NavItem("system", _("Departments"), "people:departments", sees_departments, order=20)
         )
         register(NavItem("system", _("Users and roles"), "people:users", is_office_admin, 30))
-        register(NavItem("system", _("API tokens"), "people:tokens", may_use_api_tokens, 90))
+        register(NavItem("system", _("API tokens"), "people:tokens", has_any_role, 90))

@@ -26,7 +26,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from zhenxing.core import audit
 from zhenxing.people.models import ApiToken, User
-from zhenxing.people.scopes import administers_whole_territory, has_any_role
+from zhenxing.people.scopes import administers_whole_territory
 
 TOKEN_PREFIX = "zx_"  # noqa: S105 (a marker, not a secret)
 # 30 random bytes are 40 URL-safe base64 characters.
@@ -91,10 +91,6 @@ def token_create(
             },
         )
     return token, plain
-
-
-# Anyone signed in with a role (or a superuser) may make tokens for themselves.
-may_use_api_tokens = has_any_role
 
 
 def may_revoke(actor: Any, token: ApiToken) -> bool:

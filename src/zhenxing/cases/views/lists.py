@@ -105,10 +105,6 @@ QUEUE_STEPS = [
 # --- who sees which page (also the navigation's rules) ------------------------------------
 
 
-# Every case page is for the platform's users: anyone with a role (the navigation's rule too).
-has_a_role = has_any_role
-
-
 def sees_escalations(user: Any) -> bool:
     """Office admins (their territory's escalations) and department staff (their agenda)."""
     return is_office_admin(user) or bool(permissions.department_ids(user))
@@ -487,7 +483,7 @@ def case_map_data(request: HttpRequest) -> HttpResponse:
 @login_required
 def category_list(request: HttpRequest) -> HttpResponse:
     """The category tree with each one's time limit, handler and rules (reference data)."""
-    if not has_a_role(request.user):
+    if not has_any_role(request.user):
         raise PermissionDenied
     categories = list(
         Category.objects.select_related("default_department").order_by("order", "code")
