@@ -46,7 +46,7 @@ from zhenxing.cases.models import Status as CaseStatus
 from zhenxing.cases.photos import MAX_PHOTOS, validate_photos
 from zhenxing.cases.selectors import pending_request, possible_duplicates, visible_relapses
 from zhenxing.core.permissions import get_visible_or_404
-from zhenxing.core.privacy import mask_mobile, mask_mobiles_in, mask_name
+from zhenxing.core.privacy import mask_mobile, mask_mobiles_unless, mask_name
 from zhenxing.people.models import Department, WorkTeam
 from zhenxing.territory.models import Region
 from zhenxing.territory.selectors import community_code_of
@@ -375,11 +375,6 @@ def _assignee(case: Case) -> dict[str, Any] | None:
     return None
 
 
-def _shown(text: str, full: bool) -> str:
-    """Free text as this reader sees it: a mobile typed into it is masked unless `full`."""
-    return text if full else mask_mobiles_in(text)
-
-
 def _item(case: Case, now: datetime.datetime, user: Any) -> dict[str, Any]:
     # Those who may dispatch the case see a resident's number in full, as on the page.
     full = permissions.can_dispatch(user, case)
@@ -401,8 +396,8 @@ def _item(case: Case, now: datetime.datetime, user: Any) -> dict[str, Any]:
         "community": community_code_of(case.region_path),
         "lat": case.lat,
         "lng": case.lng,
-        "address": _shown(case.address, full),
-        "description": _shown(case.description, full),
+        "address": mask_mobiles_unless(case.address, full),
+        "description": mask_mobiles_unless(case.description, full),
         "assignee": _assignee(case),
         "deadline": case.deadline,
         "reported_at": case.reported_at,
@@ -503,7 +498,7 @@ def _detail(user: Any, case: Case) -> dict[str, Any]:
                 "actor": str(e.actor) if e.actor_id else None,
                 "from_status": e.from_status,
                 "to_status": e.to_status,
-                "note": _shown(e.note, may_dispatch),
+                "note": mask_mobiles_unless(e.note, may_dispatch),
                 "data": _event_data(e, case),
                 "at": e.at,
             }
@@ -527,7 +522,7 @@ def _detail(user: Any, case: Case) -> dict[str, Any]:
                 "id": pending.pk,
                 "kind": pending.kind,
                 "kind_label": str(pending.get_kind_display()),
-                "reason": _shown(pending.reason, may_dispatch),
+                "reason": mask_mobiles_unless(pending.reason, may_dispatch),
                 "requested_until": pending.requested_until,
                 "requested_by": str(pending.requested_by) if pending.requested_by_id else None,
                 "requested_at": pending.requested_at,

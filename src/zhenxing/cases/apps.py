@@ -8,8 +8,10 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from zhenxing.cases.permissions import can_report
-        from zhenxing.cases.views.lists import sees_escalations
+        # Imported for its side effect: the escalation job registers itself
+        # with the periodic scheduler, which the worker runs.
+        import zhenxing.cases.tasks  # noqa: F401
+        from zhenxing.cases.permissions import can_report, sees_escalations
         from zhenxing.core.navigation import NavItem, register
         from zhenxing.people.scopes import has_any_role
 

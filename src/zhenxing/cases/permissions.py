@@ -25,20 +25,21 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 
-from zhenxing.cases.models import Case, CaseRequest, RequestStatus, Source, Status
-from zhenxing.cases.selectors import ancestor_and_self_paths, community_path
+from zhenxing.cases.models import CLOCK_STATES, Case, CaseRequest, RequestStatus, Source, Status
 from zhenxing.core.permissions import get_visible_or_404
 from zhenxing.people.models import DEPARTMENT_ROLES, Department, Role, RoleAssignment, WorkTeam
 from zhenxing.people.scopes import (
     ALL,
     assignments_of,
     has_role,
+    in_scope,
     is_office_admin,
     office_admin_paths,
+    role_regions,
     scope_paths,
 )
 from zhenxing.territory.models import Region
-from zhenxing.territory.selectors import path_prefix_q
+from zhenxing.territory.selectors import ancestor_and_self_paths, community_path, path_prefix_q
 
 
 def _under(path: str, paths: list[str] | None) -> bool:
@@ -46,7 +47,7 @@ def _under(path: str, paths: list[str] | None) -> bool:
 
 
 def _role_paths(user: Any, *roles: str) -> list[str]:
-    return [a.region.path for a in assignments_of(user) if a.region_id and a.role in roles]
+    return [region.path for region in role_regions(user, *roles)]
 
 
 def department_ids(user: Any) -> set[int]:
@@ -56,6 +57,11 @@ def department_ids(user: Any) -> set[int]:
         for a in assignments_of(user)
         if a.department_id and a.role == Role.DEPARTMENT_STAFF
     }
+
+
+def sees_escalations(user: Any) -> bool:
+    """Office admins (their territory's escalations) and department staff (their agenda)."""
+    return is_office_admin(user) or bool(department_ids(user))
 
 
 def cases_visible_to(user: Any) -> Any:
@@ -72,7 +78,7 @@ def get_case_for_user(user: Any, number: str) -> Case:
             "category__parent",
             "region",
             "assigned_region",
-            "assigned_team",
+            "assigned_team__region",
             "assigned_department",
             "reporter",
             "relapse_of",
@@ -113,7 +119,7 @@ def can_report(user: Any) -> bool:
 
 def can_report_at(user: Any, area: Region) -> bool:
     """File a case in this area: a reporting role whose read scope covers it."""
-    return can_report(user) and _under(area.path, scope_paths(user))
+    return can_report(user) and in_scope(user, area)
 
 
 # --- the loop -----------------------------------------------------------------
@@ -212,9 +218,7 @@ def is_handler(user: Any, case: Case) -> bool:
 
 
 def can_handle(user: Any, case: Case) -> bool:
-    return case.status in {Status.DISPATCHED, Status.RECTIFYING, Status.REWORK} and is_handler(
-        user, case
-    )
+    return case.status in CLOCK_STATES and is_handler(user, case)
 
 
 def can_verify(user: Any, case: Case) -> bool:
@@ -257,6 +261,7 @@ def queue_filter(user: Any) -> Q:
     inspector_paths = _role_paths(user, Role.INSPECTOR)
 
     def under(paths: list[str] | None, field: str = "region_path") -> Q:
+        # The case's own area by default; the assignee's region where named.
         return path_prefix_q(paths, field)
 
     dispatch_scope = under(admin_paths) | under(secretary_paths)
@@ -267,9 +272,7 @@ def queue_filter(user: Any) -> Q:
         | (Q(assigned_team__isnull=False) & under(secretary_paths, "assigned_team__region__path"))
         | (Q(assigned_region__isnull=False) & under(secretary_paths, "assigned_region__path"))
     )
-    condition |= (
-        Q(status__in=[Status.DISPATCHED, Status.RECTIFYING, Status.REWORK]) & assigned_to_me
-    )
+    condition |= Q(status__in=CLOCK_STATES) & assigned_to_me
     verify_scope = under(admin_paths) | under(inspector_paths)
     # As `can_verify`: neither the one who rectified nor a handler verifies.
     condition |= (

@@ -18,8 +18,8 @@ from zhenxing.cases.models import (
     Status,
 )
 from zhenxing.people.models import Role, User
-from zhenxing.territory.models import PATH_SEP
-from zhenxing.territory.selectors import COMMUNITY_DEPTH, path_codes
+from zhenxing.people.scopes import with_assignments
+from zhenxing.territory.selectors import ancestor_and_self_paths, community_path
 
 EARTH_RADIUS_M = 6_371_000.0
 METRES_PER_DEGREE_LAT = 111_320.0
@@ -60,11 +60,6 @@ def possible_duplicates(
     return nearby(candidates, lat=lat, lng=lng, radius_m=category.duplicate_radius_m)[:limit]
 
 
-def community_path(path: str) -> str:
-    """The path of the community (社区) a region's path lies in; the path itself if shallower."""
-    return PATH_SEP.join(path_codes(path)[:COMMUNITY_DEPTH]) + PATH_SEP
-
-
 def relapse_origin(
     *, category: Category, lat: float, lng: float, region_path: str, at: datetime.datetime
 ) -> Case | None:
@@ -99,12 +94,6 @@ def pending_request(case: Case) -> CaseRequest | None:
     return case.requests.filter(status=RequestStatus.PENDING).select_related("requested_by").first()
 
 
-def ancestor_and_self_paths(path: str) -> list[str]:
-    """["GC/", "GC/GC01/", "GC/GC01/GC01-01/"] for "GC/GC01/GC01-01/": whose roles reach here."""
-    codes = path.rstrip(PATH_SEP).split(PATH_SEP)
-    return [PATH_SEP.join(codes[: i + 1]) + PATH_SEP for i in range(len(codes))]
-
-
 def _users_with(role: str, paths: Iterable[str]) -> QuerySet[User]:
     return User.objects.filter(
         is_active=True,
@@ -134,11 +123,7 @@ def responsible_users(case: Case) -> list[User]:
         users = office_admins_for(case)
     elif case.status in CLOCK_STATES:
         if case.assigned_department_id:
-            users = User.objects.filter(
-                is_active=True,
-                role_assignments__role=Role.DEPARTMENT_STAFF,
-                role_assignments__department_id=case.assigned_department_id,
-            )
+            users = department_staff(case.assigned_department_id)
         elif case.assigned_team_id:
             team = case.assigned_team
             users = _users_with(
@@ -156,7 +141,9 @@ def responsible_users(case: Case) -> list[User]:
         candidates = (office_admins_for(case) | _users_with(Role.INSPECTOR, around)).exclude(
             pk=case.rectified_by_id or 0
         )
-        return [u for u in candidates.distinct().order_by("pk") if can_verify(u, case)]
+        # can_verify reads each candidate's roles: load them all in one query.
+        with_roles = with_assignments(candidates.distinct().order_by("pk"))
+        return [u for u in with_roles if can_verify(u, case)]
     elif case.status == Status.DEFERRED:
         users = office_admins_for(case)
     else:

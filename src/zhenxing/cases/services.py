@@ -29,7 +29,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -314,7 +314,7 @@ def case_add_report(
         Case.objects.filter(pk=case.pk).update(
             report_count=F("report_count") + 1, updated_at=timezone.now()
         )
-        case.report_count = Case.objects.values_list("report_count", flat=True).get(pk=case.pk)
+        case.report_count = locked.report_count + 1  # the row is locked: nobody else moved it
         event = _event(case, kind=EventKind.REPORT_ADDED, actor=actor, note=description)
         save_photos(case=case, event=event, kind=PhotoKind.BEFORE, photos=photos, actor=actor)
         audit.record(
@@ -353,7 +353,9 @@ def _transition(
     with _write_lock_busy_is_conflict(case), files_removed_on_error(), transaction.atomic():
         locked = (
             Case.objects.select_for_update(of=("self",))
-            .select_related("category", "assigned_team__region", "assigned_region", "region")
+            .select_related(
+                "category__parent", "assigned_team__region", "assigned_region", "region"
+            )
             .get(pk=case.pk)
         )
         if expected_version is not None and locked.version != expected_version:
@@ -835,7 +837,9 @@ def escalate_overdue(
     now = now or timezone.now()
     raised: list[Escalation] = []
     overdue = Case.objects.overdue(now).select_related("category__default_department")
-    for case in list(overdue.filter(escalation_level__lt=2)):
+    # Level 0 cases rise at once; level 1 only once `meeting_after` has passed.
+    due = Q(escalation_level=0) | Q(escalation_level=1, deadline__lte=now - meeting_after)
+    for case in list(overdue.filter(due)):
         level = 2 if case.deadline + meeting_after <= now else 1
         if level <= case.escalation_level:
             continue
@@ -857,7 +861,11 @@ def _escalate(case: Case, *, level: int, now: datetime.datetime) -> Escalation |
         else _("Overdue since %(deadline)s; put before the joint meeting")
     ) % {"deadline": timezone.localtime(case.deadline).strftime("%Y-%m-%d %H:%M")}
     with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
+        locked = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("category__parent", "region")
+            .get(pk=case.pk)
+        )
         if locked.escalation_level >= level or not locked.is_overdue(now):
             return None
         Case.objects.filter(pk=locked.pk).update(

@@ -1,7 +1,7 @@
 """Periodic job of the case loop: escalate overdue cases (DOMAIN.md §3).
 
-Registered with `core.periodic` on import; `notify.apps` imports this module
-in its `ready()`, so the worker's scheduler always sees the job.
+Registered with `core.periodic` on import; `CasesConfig.ready()` imports this
+module, so the worker's scheduler always sees the job.
 """
 
 from __future__ import annotations

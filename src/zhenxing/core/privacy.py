@@ -31,3 +31,8 @@ def mask_name(name: str | None) -> str:
 def mask_mobiles_in(text: str) -> str:
     """Mask every mobile number inside a free text (an audit summary, a failed login name)."""
     return _MOBILE_IN_TEXT.sub(r"\1****\3", text) if text else text
+
+
+def mask_mobiles_unless(text: str, full: bool) -> str:
+    """Free text as a reader sees it: mobiles typed into it are masked unless `full`."""
+    return text if full else mask_mobiles_in(text)

@@ -49,7 +49,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.color import no_style
 from django.db import connections, models, router, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from PIL import Image, ImageDraw
@@ -80,8 +80,8 @@ from zhenxing.cases.workdays import add_working_days_in
 from zhenxing.demo import case_data, data
 from zhenxing.demo.case_data import COMMUNITY
 from zhenxing.people.models import Department, PartyMember, Role, RoleAssignment, User, WorkTeam
-from zhenxing.territory.models import PATH_SEP, Region
-from zhenxing.territory.selectors import path_prefix_q
+from zhenxing.territory.models import Region
+from zhenxing.territory.selectors import community_path, path_prefix_q
 
 CASES_PER_COPY = 3_000
 WINDOW_DAYS = 120
@@ -1259,8 +1259,7 @@ def world_for(
     weights = _community_weights(communities, rng)
     areas: list[AreaInfo] = []
     for area in tree.filter(depth=4).order_by("path"):
-        community_path = PATH_SEP.join(area.path.split(PATH_SEP)[:2]) + PATH_SEP
-        community = by_path[community_path]
+        community = by_path[community_path(area.path)]
         geometry = shape(area.geometry)
         areas.append(
             AreaInfo(
@@ -1580,8 +1579,9 @@ class SharedPhoto:
     original: bytes
     thumbnail: bytes
 
-    @property
+    @functools.cached_property
     def sha256(self) -> str:
+        # Read for every photo row that shares this picture: hash it once.
         return hashlib.sha256(self.original).hexdigest()
 
     @property
@@ -1737,17 +1737,13 @@ def write_copy_cases(
     return write_case_plans(plan_cases(world), tick=tick)["cases"]
 
 
-def cases_under(paths: list[str]) -> Q:
-    return path_prefix_q(paths, "region_path")
-
-
 def delete_cases_under(paths: list[str]) -> int:
     """Delete the cases (and their events, photos, requests, escalations) under these paths.
 
     Files of photos added to them since are deleted after commit; the shared
     demo pictures stay (the demo's own cases and other copies show them).
     """
-    cases = Case.objects.filter(cases_under(paths))
+    cases = Case.objects.filter(path_prefix_q(paths, "region_path"))
     keys = {
         key
         for row in CasePhoto.objects.filter(case__in=cases).values_list(

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from zhenxing.core import audit
@@ -33,6 +33,7 @@ from zhenxing.demo.persist import Tick, write_members, write_orgs, write_regions
 from zhenxing.demo.progress import ProgressBar
 from zhenxing.people.models import PartyMember, PartyOrganization, WorkTeam
 from zhenxing.territory.models import Region
+from zhenxing.territory.selectors import path_prefix_q
 
 _SCALED_ROOT = re.compile(rf"^{SCALED_PREFIX}\d{{3}}$")
 
@@ -76,13 +77,6 @@ def scaled_roots() -> list[Region]:
     return [r for r in candidates if _SCALED_ROOT.match(r.code)]
 
 
-def _under(field_path: str, paths: list[str]) -> Q:
-    q = Q(pk__in=[])
-    for path in paths:
-        q |= Q(**{f"{field_path}__startswith": path})
-    return q
-
-
 def _delete_leaves_first(qs: QuerySet, children: str) -> int:
     """Delete a tree whose parent links are PROTECTed, leaves first."""
     deleted = 0
@@ -110,7 +104,7 @@ def _territory(ctx: SeedContext, tick: Tick) -> int:
 
 def _reset_territory(paths: list[str]) -> int:
     deleted = 0
-    regions = Region.objects.filter(_under("path", paths))
+    regions = Region.objects.filter(path_prefix_q(paths, "path"))
     for depth in sorted(set(regions.values_list("depth", flat=True)), reverse=True):
         n, _ = regions.filter(depth=depth).delete()
         deleted += n
@@ -124,7 +118,7 @@ def _orgs(ctx: SeedContext, tick: Tick) -> int:
 def _reset_orgs(paths: list[str]) -> int:
     org_paths = [f"P-{path}" for path in paths]
     return _delete_leaves_first(
-        PartyOrganization.objects.filter(_under("path", org_paths)), "children"
+        PartyOrganization.objects.filter(path_prefix_q(org_paths, "path")), "children"
     )
 
 
@@ -133,7 +127,7 @@ def _members(ctx: SeedContext, tick: Tick) -> int:
 
 
 def _reset_members(paths: list[str]) -> int:
-    return PartyMember.objects.filter(_under("region__path", paths)).delete()[0]
+    return PartyMember.objects.filter(path_prefix_q(paths, "region__path")).delete()[0]
 
 
 def _teams(ctx: SeedContext, tick: Tick) -> int:
@@ -141,7 +135,7 @@ def _teams(ctx: SeedContext, tick: Tick) -> int:
 
 
 def _reset_teams(paths: list[str]) -> int:
-    return WorkTeam.objects.filter(_under("region__path", paths)).delete()[0]
+    return WorkTeam.objects.filter(path_prefix_q(paths, "region__path")).delete()[0]
 
 
 def _cases(ctx: SeedContext, tick: Tick) -> int:

@@ -8,7 +8,4 @@ class NotifyConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        # The escalation job registers itself with the periodic scheduler on
-        # import; the worker must see it, and cases' own AppConfig is not ours.
-        import zhenxing.cases.tasks  # noqa: F401
         from zhenxing.notify import checks  # noqa: F401  (registers notify.E001)

@@ -54,30 +54,8 @@ from zhenxing.people.scopes import (
     office_admin_paths,
     role_regions,
 )
-from zhenxing.territory.models import PATH_SEP, Region, RegionQuerySet
-
-# Depth of the community level in the territory tree (DOMAIN.md §1: the
-# subdistrict is depth 1, communities depth 2). People rosters are kept per
-# community.
-COMMUNITY_DEPTH = 2
-
-
-def _community_prefix(path: str) -> str:
-    """GC/GC01/GC01-01/ → GC/GC01/ ; a path at or above community depth is kept."""
-    codes = path.rstrip(PATH_SEP).split(PATH_SEP)
-    return PATH_SEP.join(codes[:COMMUNITY_DEPTH]) + PATH_SEP
-
-
-def _under(paths: list[str], field: str) -> Q:
-    """Rows whose `field` (a path on a related model) lies under one of `paths`.
-
-    `Region.objects.under_any` does this for regions themselves; this is its
-    counterpart for a path reached through a foreign key.
-    """
-    q = Q(pk__in=[])  # matches nothing: an empty scope sees nothing
-    for path in paths:
-        q |= Q(**{f"{field}__startswith": path})
-    return q
+from zhenxing.territory.models import Region, RegionQuerySet
+from zhenxing.territory.selectors import COMMUNITY_DEPTH, community_path, path_prefix_q
 
 
 def _community_paths(user: Any, *roles: str) -> list[str] | None:
@@ -89,7 +67,7 @@ def _community_paths(user: Any, *roles: str) -> list[str] | None:
         return []
     if administers_whole_territory(user):
         return ALL
-    return minimal_paths(_community_prefix(r.path) for r in role_regions(user, *roles))
+    return minimal_paths(community_path(r.path) for r in role_regions(user, *roles))
 
 
 def roster_paths(user: Any) -> list[str] | None:
@@ -114,7 +92,7 @@ def party_members_visible_to(user: Any) -> QuerySet[PartyMember]:
     members = PartyMember.objects.all()
     if paths is ALL:
         return members
-    return members.filter(_under(paths, "region__path"))
+    return members.filter(path_prefix_q(paths, "region__path"))
 
 
 def party_organizations_visible_to(user: Any) -> QuerySet[PartyOrganization]:
@@ -127,7 +105,7 @@ def party_organizations_visible_to(user: Any) -> QuerySet[PartyOrganization]:
     orgs = PartyOrganization.objects.all()
     if paths is ALL:
         return orgs
-    return orgs.filter(_under(paths, "region__path"))
+    return orgs.filter(path_prefix_q(paths, "region__path"))
 
 
 def work_teams_visible_to(user: Any) -> QuerySet[WorkTeam]:
@@ -135,7 +113,7 @@ def work_teams_visible_to(user: Any) -> QuerySet[WorkTeam]:
     paths = roster_paths(user)
     if paths is ALL or _is_department_staff(user):
         return teams
-    return teams.filter(_under(paths, "region__path"))
+    return teams.filter(path_prefix_q(paths, "region__path"))
 
 
 def role_assignments_visible_to(user: Any) -> QuerySet[RoleAssignment]:
@@ -151,7 +129,7 @@ def role_assignments_visible_to(user: Any) -> QuerySet[RoleAssignment]:
         return RoleAssignment.objects.all()
     departments = [a.department_id for a in assignments_of(user) if a.department_id]
     return RoleAssignment.objects.filter(
-        _under(paths, "region__path") | Q(department_id__in=departments)
+        path_prefix_q(paths, "region__path") | Q(department_id__in=departments)
     )
 
 
@@ -273,7 +251,7 @@ def can_see_full_mobile(user: Any, member: PartyMember) -> bool:
 def full_mobile_members(user: Any) -> Q:
     """The members whose full number the user may see, as a filter (for searching by it)."""
     paths = _manage_paths(user)
-    return Q() if paths is ALL else _under(paths, "region__path")
+    return Q() if paths is ALL else path_prefix_q(paths, "region__path")
 
 
 def full_mobile_users(user: Any) -> Q:
@@ -288,7 +266,7 @@ def full_mobile_users(user: Any) -> Q:
         return Q()
     if not paths:
         return Q(pk__in=[])
-    holders = RoleAssignment.objects.filter(_under(paths, "region__path")).values("user_id")
+    holders = RoleAssignment.objects.filter(path_prefix_q(paths, "region__path")).values("user_id")
     return Q(pk__in=holders) | _roleless_logins()
 
 

@@ -46,6 +46,17 @@ def cooperative_code_of(path: str) -> str:
     return ancestor_code_at(path, COMMUNITY_DEPTH + 1)
 
 
+def community_path(path: str) -> str:
+    """GC/GC01/GC01-01/ → GC/GC01/: the community a path lies in; a shallower path is kept."""
+    return PATH_SEP.join(path_codes(path)[:COMMUNITY_DEPTH]) + PATH_SEP
+
+
+def ancestor_and_self_paths(path: str) -> list[str]:
+    """["GC/", "GC/GC01/", "GC/GC01/GC01-01/"] for "GC/GC01/GC01-01/": whose roles reach here."""
+    codes = path_codes(path)
+    return [PATH_SEP.join(codes[: i + 1]) + PATH_SEP for i in range(len(codes))]
+
+
 def path_prefix_q(paths: list[str] | None, field: str) -> Q:
     """A Q matching rows whose `field` (a territory path) lies under any of `paths`.
 

@@ -9,8 +9,9 @@ import pytest
 
 from zhenxing.cases import services
 from zhenxing.cases.models import Case
-from zhenxing.cases.selectors import community_path, relapse_origin
+from zhenxing.cases.selectors import relapse_origin
 from zhenxing.cases.services import CaseError
+from zhenxing.territory.selectors import community_path
 
 from .conftest import IN_A1
 from .test_loop import MONDAY, after_photos, dispatched, report, state

@@ -54,7 +54,7 @@ from zhenxing.cases.models import (
 )
 from zhenxing.cases.selectors import pending_request, visible_relapses
 from zhenxing.cases.views.intake import find_duplicates, render_intake
-from zhenxing.core.privacy import mask_mobile, mask_mobiles_in, mask_name
+from zhenxing.core.privacy import mask_mobile, mask_mobiles_unless, mask_name
 
 User = Any
 
@@ -306,11 +306,6 @@ def _reporter(case: Case, full: bool) -> dict[str, str]:
     }
 
 
-def _shown(text: str, full: bool) -> str:
-    """Free text as this reader sees it: a mobile typed into it is masked unless `full`."""
-    return text if full else mask_mobiles_in(text)
-
-
 def _visible_origin(user: Any, case: Case) -> Case | None:
     """The closed case this one relapses, if the user may see it (one query, relapses only)."""
     if case.relapse_of_id is None:
@@ -353,7 +348,7 @@ def _render(
     timeline = [
         {
             "event": e,
-            "note": _shown(e.note, full),
+            "note": mask_mobiles_unless(e.note, full),
             "details": _event_details(e, origin_visible=origin is not None),
             "photos": by_event.get(e.pk, []),
         }
@@ -367,9 +362,9 @@ def _render(
         "now": now,
         "reporter": _reporter(case, full),
         "shown": {
-            "description": _shown(case.description, full),
-            "address": _shown(case.address, full),
-            "pending_reason": _shown(pending.reason, full) if pending else "",
+            "description": mask_mobiles_unless(case.description, full),
+            "address": mask_mobiles_unless(case.address, full),
+            "pending_reason": mask_mobiles_unless(pending.reason, full) if pending else "",
         },
         "before": [p for p in photos if p.kind == PhotoKind.BEFORE],
         "after": [p for p in photos if p.kind == PhotoKind.AFTER],

@@ -27,7 +27,7 @@ from zhenxing.cases.models import Case, CasePhoto, Category, PhotoKind
 from zhenxing.cases.permissions import can_dispatch, can_report, cases_visible_to
 from zhenxing.cases.selectors import possible_duplicates
 from zhenxing.core.permissions import require
-from zhenxing.core.privacy import mask_mobiles_in
+from zhenxing.core.privacy import mask_mobiles_unless
 
 
 def find_duplicates(
@@ -41,7 +41,7 @@ def find_duplicates(
     found = possible_duplicates(cases_visible_to(user), category=category, lat=lat, lng=lng)
     for case, _distance in found:
         full = can_dispatch(user, case)
-        case.shown_description = case.description if full else mask_mobiles_in(case.description)
+        case.shown_description = mask_mobiles_unless(case.description, full)
     prefetch_related_objects(
         [case for case, _distance in found],
         Prefetch(

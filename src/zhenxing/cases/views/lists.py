@@ -102,14 +102,6 @@ QUEUE_STEPS = [
 ]
 
 
-# --- who sees which page (also the navigation's rules) ------------------------------------
-
-
-def sees_escalations(user: Any) -> bool:
-    """Office admins (their territory's escalations) and department staff (their agenda)."""
-    return is_office_admin(user) or bool(permissions.department_ids(user))
-
-
 # --- shared pieces --------------------------------------------------------------------------
 
 
@@ -420,7 +412,6 @@ def case_map(request: HttpRequest) -> HttpResponse:
         "tileAttribution": settings.ZHENXING_TILE_ATTRIBUTION,
         "colours": URGENCY_COLOURS,
         "labels": {key: str(label) for key, label in URGENCY_LABELS.items()},
-        "openLabel": _("Open the case"),
         "emptyLabel": _("No case matches these filters."),
         "loadError": _("The map could not be loaded. Reload the page to try again."),
     }
@@ -507,7 +498,7 @@ def escalation_list(request: HttpRequest) -> HttpResponse:
     staff see the agenda rows of their own departments; anyone else, 403.
     """
     user = request.user
-    if not sees_escalations(user):
+    if not permissions.sees_escalations(user):
         raise PermissionDenied
     visible = path_prefix_q(office_admin_paths(user), "case__region_path")
     if departments := permissions.department_ids(user):

@@ -42,7 +42,7 @@ from zhenxing.cases.models import (
     TimeLimitUnit,
 )
 from zhenxing.cases.photos import private_storage
-from zhenxing.cases.selectors import community_path, distance_m, relapse_origin
+from zhenxing.cases.selectors import distance_m, relapse_origin
 from zhenxing.core.models import AuditEntry
 from zhenxing.demo import case_data
 from zhenxing.demo import cases as demo_cases
@@ -51,6 +51,7 @@ from zhenxing.demo.guicheng import load_guicheng
 from zhenxing.people.models import Department, User, WorkTeam
 from zhenxing.people.scopes import ALL, scope_paths
 from zhenxing.territory.models import Region
+from zhenxing.territory.selectors import community_path
 
 NOW = datetime.datetime(2026, 10, 20, 10, 30, tzinfo=datetime.UTC)
 MEETING_AFTER = datetime.timedelta(hours=72)
