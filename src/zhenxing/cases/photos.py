@@ -288,32 +288,42 @@ def new_token() -> str:
     return secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")[:24]
 
 
+def store_original(*, folder: str, photo: ValidatedPhoto, actor: Any) -> dict[str, Any]:
+    """Write one original to private storage under a fresh token.
+
+    Returns the fields every photo model shares (`CasePhoto`,
+    `inspections.InspectionPhoto`): the caller adds its own links and creates the row.
+    """
+    token = new_token()
+    key = _store(f"{folder}/{token[:2]}/{token}/original.{photo.extension}", photo.data)
+    return {
+        "token": token,
+        "original": key,
+        "content_type": photo.content_type,
+        "size": len(photo.data),
+        "width": photo.width,
+        "height": photo.height,
+        "sha256": photo.sha256,
+        "taken_at": photo.taken_at,
+        "lat": photo.lat,
+        "lng": photo.lng,
+        "uploaded_by": actor if getattr(actor, "is_authenticated", False) else None,
+    }
+
+
 def save_photos(
     *, case: Any, event: Any, kind: str, photos: Sequence[ValidatedPhoto], actor: Any
 ) -> list[CasePhoto]:
     """Store each original privately and record it; derivatives follow after commit."""
-    saved = []
-    for photo in photos:
-        token = new_token()
-        key = _store(f"cases/{token[:2]}/{token}/original.{photo.extension}", photo.data)
-        saved.append(
-            CasePhoto.objects.create(
-                case=case,
-                event=event,
-                kind=kind,
-                token=token,
-                original=key,
-                content_type=photo.content_type,
-                size=len(photo.data),
-                width=photo.width,
-                height=photo.height,
-                sha256=photo.sha256,
-                taken_at=photo.taken_at,
-                lat=photo.lat,
-                lng=photo.lng,
-                uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
-            )
+    saved = [
+        CasePhoto.objects.create(
+            case=case,
+            event=event,
+            kind=kind,
+            **store_original(folder="cases", photo=p, actor=actor),
         )
+        for p in photos
+    ]
     ids = [p.pk for p in saved]
     if ids:
         transaction.on_commit(lambda: [make_derivatives.enqueue(pk) for pk in ids], robust=True)
@@ -360,16 +370,19 @@ def _overwrite(key: str, data: bytes) -> str:
     return saved
 
 
-def ensure_derivatives(photo: CasePhoto) -> CasePhoto:
+def ensure_derivatives(photo: Any) -> Any:
     """Make the display and thumbnail JPEGs if they are missing (idempotent, race-safe).
 
+    Works for any photo model with the fields `store_original` fills and
+    `display` / `thumbnail` (`CasePhoto`, `inspections.InspectionPhoto`).
     The photo's row is locked and `ready` read again under the lock, so two
     workers (or a worker and a page that asks first) never both write.
     """
     if photo.ready:
         return photo
+    rows = type(photo)._default_manager
     with files_removed_on_error(), transaction.atomic():
-        locked = CasePhoto.objects.select_for_update().get(pk=photo.pk)
+        locked = rows.select_for_update().get(pk=photo.pk)
         if not locked.ready:
             with private_storage.open(locked.original, "rb") as handle:
                 image = Image.open(io.BytesIO(handle.read()))
@@ -383,9 +396,7 @@ def ensure_derivatives(photo: CasePhoto) -> CasePhoto:
             base = locked.original.rsplit("/", 1)[0]
             locked.display = _overwrite(f"{base}/display.jpg", _jpeg(display_image, 82))
             locked.thumbnail = _overwrite(f"{base}/thumb.jpg", _jpeg(thumbnail_image, 75))
-            CasePhoto.objects.filter(pk=locked.pk).update(
-                display=locked.display, thumbnail=locked.thumbnail
-            )
+            rows.filter(pk=locked.pk).update(display=locked.display, thumbnail=locked.thumbnail)
     photo.display, photo.thumbnail = locked.display, locked.thumbnail
     return photo
 

@@ -156,11 +156,34 @@ def _unique(users: Iterable[Any]) -> list[Any]:
 def _deliver(
     *, case: Any, kind: str, users: Iterable[Any], text: str, params: dict[str, str]
 ) -> list[Notification]:
-    """One inbox row per user; one queued SMS per user with a mobile; the sends after commit."""
+    return notify_users(
+        kind=kind,
+        users=users,
+        text=text,
+        url=reverse("cases:detail", args=[case.number]),
+        params=params,
+        case=case,
+    )
+
+
+def notify_users(
+    *,
+    kind: str,
+    users: Iterable[Any],
+    text: str,
+    url: str = "",
+    params: dict[str, str] | None = None,
+    case: Any = None,
+) -> list[Notification]:
+    """One inbox row per user; one queued SMS per user with a mobile; the sends after commit.
+
+    `text` is what the reader is told (write it in the site's language, see
+    the module's docstring); `params` go to the SMS template beside it.
+    """
     recipients = _unique(users)
     if not recipients:
         return []
-    url = reverse("cases:detail", args=[case.number])
+    params = params or {"kind": kind}
     now = timezone.now()
     with transaction.atomic():
         notes = Notification.objects.bulk_create(
