@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "zhenxing.people",
     "zhenxing.cases",
     "zhenxing.notify",
+    "zhenxing.inspections",
+    "zhenxing.assessment",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +215,11 @@ ZHENXING_PHOTO_MAX_PIXELS = env_int("ZHENXING_PHOTO_MAX_PIXELS", 60_000_000, min
 ZHENXING_ESCALATE_TO_MEETING_AFTER_HOURS = env_int(
     "ZHENXING_ESCALATE_TO_MEETING_AFTER_HOURS", 72, minimum=1
 )
+# The weekly circular: the prefix of its document number (桂振兴通〔2026〕48号) and
+# the issuing body printed on it; empty means the defaults, derived from the
+# territory's name ("<subdistrict>乡村振兴办公室").
+ZHENXING_CIRCULAR_NUMBER_PREFIX = env_str("ZHENXING_CIRCULAR_NUMBER_PREFIX", "桂振兴通")
+ZHENXING_CIRCULAR_ISSUING_BODY = env_str("ZHENXING_CIRCULAR_ISSUING_BODY", "")
 # Outbound notifications (SMS / WeChat template messages): a dotted path to a
 # backend class; the default records messages in the database and sends nothing.
 ZHENXING_OUTBOUND_BACKEND = env_str(

@@ -19,6 +19,9 @@ urlpatterns = [
     path("audit/", include("zhenxing.core.audit_urls")),
     path("cases/", include("zhenxing.cases.urls")),
     path("notifications/", include("zhenxing.notify.urls")),
+    path("inspections/", include("zhenxing.inspections.urls")),
+    path("assessment/", include("zhenxing.assessment.urls")),
+    path("circulars/", include("zhenxing.assessment.urls_circulars")),
     path("", include("zhenxing.core.urls")),
 ]
 

@@ -5,7 +5,9 @@ mobile or name), so a second run creates no rows and writes no audit row,
 except that it resets the demo accounts' password when a different one is
 given. It is deterministic: the generator runs from fixed seeds. The
 cases (`demo.cases`: categories, holiday calendar, ~3,000 cases over the
-last four months) are added once, relative to the time of the first load.
+last four months) and the covert inspections (`demo.inspections`: twelve
+weeks of rounds and scores, with their published weekly circulars) are
+added once, relative to the time of the first load.
 """
 
 from __future__ import annotations
@@ -18,13 +20,16 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.management.base import OutputWrapper
 from django.db import transaction
 
+from zhenxing.assessment.models import Circular, CircularStatus
 from zhenxing.cases.models import Case, Category
 from zhenxing.core import audit
 from zhenxing.core.models import AuditEntry
 from zhenxing.demo import data
 from zhenxing.demo.cases import load_cases
 from zhenxing.demo.generator import CopyPlan, plan_copy
+from zhenxing.demo.inspections import load_inspections
 from zhenxing.demo.persist import write_members, write_orgs, write_regions, write_teams
+from zhenxing.inspections.models import Inspection
 from zhenxing.people.models import (
     Department,
     PartyMember,
@@ -131,6 +136,16 @@ def load_guicheng(*, password: str, progress: Any | None = None) -> DemoSummary:
             f"case categories: {created['case_categories']} added; "
             f"holiday calendar: {created['holidays']} days added"
         )
+        inspection_counts = load_inspections()
+        for key in ("checklists", "inspectors", "inspection_rounds", "inspections", "circulars"):
+            created[key] = inspection_counts[key]
+        say(
+            f"inspections: {created['inspection_rounds']} rounds and {created['inspections']} "
+            f"inspections added, with {inspection_counts['findings']} findings; "
+            f"{created['circulars']} weekly circulars published"
+            if created["inspections"]
+            else "inspections: the demo has its inspections already"
+        )
         if any(created.values()) or any(account_changes.values()):
             parts = [f"{k} +{v}" for k, v in created.items() if v]
             if account_changes["users_created"]:
@@ -160,6 +175,10 @@ def demo_counts(root_code: str = data.ROOT_CODE) -> dict[str, int]:
         "工作队伍": WorkTeam.objects.filter(region__path__startswith=prefix).count(),
         "案件分类": Category.objects.filter(parent__isnull=False).count(),
         "案件": Case.objects.filter(region_path__startswith=prefix).count(),
+        "暗检": Inspection.objects.filter(area_path__startswith=prefix).count(),
+        "通报": Circular.objects.filter(
+            scope__path__startswith=prefix, status=CircularStatus.PUBLISHED
+        ).count(),
     }
 
 

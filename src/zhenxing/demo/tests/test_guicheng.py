@@ -61,6 +61,8 @@ def test_load_builds_the_demo(db):
         "工作队伍",
         "案件分类",
         "案件",
+        "暗检",
+        "通报",
     ]
     assert summary.counts["社区"] == 22 and summary.counts["片区"] == 173
     assert "territory" in stream.getvalue()

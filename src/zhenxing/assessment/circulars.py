@@ -1,0 +1,976 @@
+"""The weekly circular (每周通报): its figures, its drafting and its publication.
+
+A circular covers one period and one territory (its `scope`, normally the
+whole subdistrict). While it is a draft its figures are computed whenever
+they are asked for (`circular_content`); publishing
+
+1. closes the period if it is still open (`services.period_close`: the
+   snapshots and the red and black lists are written),
+2. freezes the figures in `content`, and a copy without any personal data
+   in `public_content`,
+3. lifts the covert-inspection embargo for the period under the scope
+   (`inspections.services.inspections_release`), and
+4. tells each community's secretaries their rank,
+
+all in one transaction: a publication that fails half-way leaves the draft,
+the embargo and the inboxes as they were (SMS sends go after commit, as
+`notify_users` arranges).
+
+The content holds what officials need to act on and nothing more: unit
+names, figures, case numbers, categories and places, photo tokens. Never a
+reporter's name, mobile or free-text description (which may contain either).
+Cadres appear by name only in the incentive records (a commendation names
+whom it commends); the public version drops them and every free text other
+than the narrative the office wrote.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime
+import decimal
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Avg, Count, Exists, OuterRef, Q, Sum, Value, When
+from django.db.models import Case as SqlCase
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from zhenxing.assessment.models import (
+    Circular,
+    CircularStatus,
+    IncentiveRecord,
+    Indicator,
+    ListEntry,
+    ListKind,
+    ListRule,
+    Period,
+    UnitKind,
+)
+from zhenxing.assessment.permissions import can_draft_circulars
+from zhenxing.core import audit
+from zhenxing.territory.models import Region
+from zhenxing.territory.selectors import COMMUNITY_DEPTH, community_path
+
+# Rates (fractions 0..1) among the indicators; the others are scores or per-1,000 figures.
+RATE_INDICATORS = frozenset(
+    {
+        Indicator.CLOSURE_RATE,
+        Indicator.ON_TIME_RATE,
+        Indicator.REWORK_RATE,
+        Indicator.OVERDUE_RATE,
+        Indicator.RELAPSE_RATE,
+    }
+)
+# How many areas the "lowest inspection scores" table lists.
+AREAS_BOTTOM = 10
+# How many black spots a circular exposes (a page of photos, not a case list).
+BLACK_SPOTS_MAX = 12
+# The document-number prefix (发文字号) when the settings name none.
+DEFAULT_NUMBER_PREFIX = "桂振兴通"
+NOTIFY_KIND = "circular_published"
+
+
+class CircularError(Exception):
+    """A rule of drafting or publishing was broken; the message is for the user."""
+
+
+class CircularConflict(CircularError):
+    """The circular changed (or was published) since the caller looked at it."""
+
+
+# --- numbers, titles, defaults ---------------------------------------------------------
+
+
+def _number_prefix() -> str:
+    return getattr(settings, "ZHENXING_CIRCULAR_NUMBER_PREFIX", "") or DEFAULT_NUMBER_PREFIX
+
+
+def _sequence(period: Period) -> tuple[int, int]:
+    """(year, n) for the document number: the ISO week, the month, the quarter, or 1."""
+    if period.kind == "week":
+        year, week, _day = period.start.isocalendar()
+        return year, week
+    if period.kind == "month":
+        return period.start.year, period.start.month
+    if period.kind == "quarter":
+        return period.start.year, (period.start.month + 2) // 3
+    return period.start.year, 1
+
+
+def default_number(period: Period) -> str:
+    """桂振兴通〔2026〕48号: the prefix, the (ISO) year in 〔〕 and the week number.
+
+    The brackets are the 六角括号 that GB/T 9704 prescribes for the year.
+    """
+    year, n = _sequence(period)
+    return f"{_number_prefix()}〔{year}〕{n}号"
+
+
+def _free_number(base: str) -> str:
+    """`base`, or `base` with a counter when another circular holds it (a second draft)."""
+    taken = set(Circular.objects.filter(number__startswith=base).values_list("number", flat=True))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def default_title(period: Period, scope: Region) -> str:
+    """桂城街道乡村振兴工作第48周通报 (in the site's language when called under it)."""
+    if period.kind == "week":
+        return _("%(scope)s rural revitalisation work: circular of week %(week)d") % {
+            "scope": scope.name,
+            "week": period.start.isocalendar()[1],
+        }
+    return _("%(scope)s rural revitalisation work: circular for %(period)s") % {
+        "scope": scope.name,
+        "period": period.label,
+    }
+
+
+def default_issuing_body(scope: Region) -> str:
+    configured = getattr(settings, "ZHENXING_CIRCULAR_ISSUING_BODY", "")
+    if configured:
+        return str(configured)
+    return _("%(scope)s rural revitalisation office") % {"scope": scope.name}
+
+
+# --- formatting shared with the documents ---------------------------------------------------
+
+
+def format_value(indicator: str, value: float | None) -> str:
+    """An indicator as officials read it: rates in %, scores and per-1,000 figures to 0.1."""
+    if value is None:
+        return "—"
+    if indicator in RATE_INDICATORS:
+        return f"{value * 100:.1f}%"
+    return f"{value:.1f}"
+
+
+def format_composite(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def format_rate(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+# --- the content -------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A number as JSON keeps it: Decimals become floats (2 places are all they carry)."""
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    return value
+
+
+def _round(value: Any, places: int = 2) -> float | None:
+    return None if value is None else round(float(value), places)
+
+
+def _local_bounds(period: Period) -> tuple[datetime.datetime, datetime.datetime]:
+    """The period's [start, end) as instants: days begin at midnight in the site's timezone."""
+    tz = timezone.get_default_timezone()
+    return (
+        datetime.datetime.combine(period.start, datetime.time.min, tzinfo=tz),
+        datetime.datetime.combine(period.end, datetime.time.min, tzinfo=tz),
+    )
+
+
+def _iso(moment: datetime.datetime | None) -> str | None:
+    return None if moment is None else timezone.localtime(moment).isoformat(timespec="minutes")
+
+
+def _under(path: str, scope: Region) -> bool:
+    return bool(path) and path.startswith(scope.path)
+
+
+def _value_dict(v: Any) -> dict[str, Any]:
+    """An IndicatorValue (or the dict a snapshot stores) as JSON."""
+    get = v.get if isinstance(v, dict) else lambda name: getattr(v, name, None)
+    return {
+        "num": _plain(get("num")),
+        "den": _plain(get("den")),
+        "value": _round(get("value"), 4),
+        "score": _round(get("score"), 2),
+    }
+
+
+def _competition_ranks(composites: Sequence[float | None]) -> list[int | None]:
+    """1, 2, 2, 4 over composites already sorted from the highest; None stays unranked."""
+    ranks: list[int | None] = []
+    previous: float | None = None
+    rank = 0
+    for position, composite in enumerate(composites, start=1):
+        if composite is None:
+            ranks.append(None)
+            continue
+        if composite != previous:
+            rank, previous = position, composite
+        ranks.append(rank)
+    return ranks
+
+
+def _ranking_rows(results: Sequence[Any], scope: Region) -> list[dict[str, Any]]:
+    """The community ranking within the scope, as JSON rows.
+
+    The engine ranks every community of the territory; a circular that covers
+    only part of it ranks the communities it covers among themselves (for
+    the whole subdistrict the ranks are the engine's own).
+    """
+    inside = [r for r in results if _under(r.unit.path, scope)]
+    rows = []
+    for r in inside:
+        values = {k: _value_dict(v) for k, v in r.values.items()}
+        rows.append(
+            {
+                "rank": r.rank,
+                "unit_key": r.unit.key,
+                "unit_name": r.unit.name,
+                "unit_path": r.unit.path,
+                "composite": _round(r.composite),
+                **{indicator: values.get(indicator, {}).get("value") for indicator in Indicator},
+                "values": values,
+            }
+        )
+    # The engine lists units best first (unranked last); a subset keeps that order.
+    if len(inside) != len(results):
+        for row, rank in zip(rows, _competition_ranks([r["composite"] for r in rows]), strict=True):
+            row["rank"] = rank
+    return rows
+
+
+def _rate_over(rows: Sequence[dict[str, Any]], indicator: str) -> dict[str, Any]:
+    """A scope-wide rate: the communities' numerators and denominators summed.
+
+    Every case lies in exactly one community, so the sums are the scope's own.
+    """
+    num = den = 0.0
+    for row in rows:
+        v = row["values"].get(indicator) or {}
+        if v.get("den"):
+            num += float(v.get("num") or 0)
+            den += float(v["den"])
+    return {"num": num, "den": den, "value": _round(num / den, 4) if den else None}
+
+
+def _scored_inspections(period: Period, scope: Region) -> Any:
+    from zhenxing.inspections.models import Inspection
+
+    return Inspection.objects.scored().between(period.start, period.end).under_any([scope.path])
+
+
+def _community_names(paths: Iterable[str]) -> dict[str, str]:
+    wanted = {community_path(p) for p in paths if p}
+    return dict(Region.objects.filter(path__in=wanted).values_list("path", "name"))
+
+
+def _area_rows(period: Period, scope: Region) -> list[dict[str, Any]]:
+    """Every inspected area's mean score in the period, the lowest first."""
+    per_area = list(
+        _scored_inspections(period, scope)
+        .values("area_id")
+        .annotate(mean=Avg("score"), n=Count("id"))
+    )
+    areas = Region.objects.in_bulk([row["area_id"] for row in per_area])
+    communities = _community_names(a.path for a in areas.values())
+    rows = []
+    for row in per_area:
+        area = areas[row["area_id"]]
+        rows.append(
+            {
+                "unit_key": area.code,
+                "unit_name": area.name,
+                "unit_path": area.path,
+                "community": communities.get(community_path(area.path), ""),
+                "score": _round(row["mean"]),
+                "inspections": row["n"],
+            }
+        )
+    rows.sort(key=lambda r: (r["score"], r["unit_path"]))
+    return rows
+
+
+def _list_row(
+    *,
+    kind: str,
+    unit_kind: str,
+    key: str,
+    name: str,
+    path: str,
+    composite: Any,
+    rank: Any,
+    rule: str,
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "unit_kind": unit_kind,
+        "unit_key": key,
+        "unit_name": name,
+        "unit_path": path,
+        "composite": _round(composite),
+        "rank": rank,
+        "rule": rule,
+    }
+
+
+def _in_list_scope(path: str, scope: Region) -> bool:
+    # Departments (no path) belong to the whole territory: listed only by a circular covering it.
+    return _under(path, scope) if path else scope.parent_id is None
+
+
+def _lists(period: Period, scope: Region, ranked: dict[str, list[Any]]) -> dict[str, list]:
+    """The red and black lists: as drawn at closing, or the active rules applied to live figures."""
+    from zhenxing.assessment.indicators import list_members, ranking
+
+    out: dict[str, list[dict[str, Any]]] = {ListKind.RED: [], ListKind.BLACK: []}
+    if period.is_closed:
+        entries = ListEntry.objects.filter(period=period, superseded_at=None).select_related("rule")
+        for e in entries.order_by("kind", "unit_kind", "rank", "unit_key"):
+            if _in_list_scope(e.unit_path, scope):
+                out[e.kind].append(
+                    _list_row(
+                        kind=e.kind,
+                        unit_kind=e.unit_kind,
+                        key=e.unit_key,
+                        name=e.unit_name,
+                        path=e.unit_path,
+                        composite=e.composite,
+                        rank=e.rank,
+                        rule=e.rule.name,
+                    )
+                )
+        return _tidy(out)
+    # A period still open: what closing it now would draw (the engine's own rule reading).
+    rules = ListRule.objects.filter(is_active=True, period_kind=period.kind)
+    for rule in rules.order_by("pk"):
+        if rule.unit_kind not in ranked:
+            ranked[rule.unit_kind] = ranking(period=period, unit_kind=rule.unit_kind)
+        for r in list_members(rule, ranked[rule.unit_kind]):
+            if _in_list_scope(r.unit.path, scope):
+                out[rule.kind].append(
+                    _list_row(
+                        kind=rule.kind,
+                        unit_kind=rule.unit_kind,
+                        key=r.unit.key,
+                        name=r.unit.name,
+                        path=r.unit.path,
+                        composite=r.composite,
+                        rank=r.rank,
+                        rule=rule.name,
+                    )
+                )
+    return _tidy(out)
+
+
+def _tidy(lists: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Each unit once per list (two rules may both list it); red best first, black worst first."""
+    tidy: dict[str, list[dict[str, Any]]] = {}
+    for kind, rows in lists.items():
+        seen: set[tuple[str, str]] = set()
+        unique = []
+        for row in rows:
+            if (row["unit_kind"], row["unit_key"]) not in seen:
+                seen.add((row["unit_kind"], row["unit_key"]))
+                unique.append(row)
+        sign = -1 if kind == ListKind.RED else 1
+        unique.sort(key=lambda r: (r["unit_kind"], sign * (r["composite"] or 0), r["unit_key"]))
+        tidy[kind] = unique
+    return tidy
+
+
+def _black_spots(period: Period, scope: Region) -> tuple[int, list[dict[str, Any]]]:
+    """(cases opened from inspections in the period, the ones the circular exposes).
+
+    Exposed first: closed cases with an after-photo (the before | after pair
+    is what a circular shows), then other closed ones, then open ones; the
+    earliest reported first within each.
+    """
+    from zhenxing.cases.models import Case, CasePhoto, PhotoKind, Source, Status
+
+    start, end = _local_bounds(period)
+    cases = Case.objects.filter(
+        source=Source.INSPECTION, reported_at__gte=start, reported_at__lt=end
+    ).under_any([scope.path])
+    total = cases.count()
+    chosen = list(
+        cases.annotate(
+            closed_first=SqlCase(When(status=Status.CLOSED, then=Value(1)), default=Value(0)),
+            has_after=Exists(CasePhoto.objects.filter(case=OuterRef("pk"), kind=PhotoKind.AFTER)),
+        )
+        .select_related("category__parent", "region")
+        .order_by("-closed_first", "-has_after", "reported_at", "pk")[:BLACK_SPOTS_MAX]
+    )
+    photos: dict[int, dict[str, str]] = defaultdict(dict)
+    for p in (
+        CasePhoto.objects.filter(case__in=[c.pk for c in chosen])
+        .filter(kind__in=[PhotoKind.BEFORE, PhotoKind.AFTER])
+        .order_by("uploaded_at", "pk")
+        .values("case_id", "kind", "token")
+    ):
+        slot = photos[p["case_id"]]
+        if p["kind"] == PhotoKind.BEFORE:
+            slot.setdefault("before", p["token"])  # the first before-photo
+        else:
+            slot["after"] = p["token"]  # the last after-photo
+    communities = _community_names(c.region_path for c in chosen)
+    spots = []
+    for c in chosen:
+        spots.append(
+            {
+                "number": c.number,
+                "category": str(c.category),
+                "community": communities.get(community_path(c.region_path), ""),
+                "area": c.region.name,
+                "area_key": c.region.code,
+                "address": c.address,
+                "status": c.status,
+                "status_label": str(Status(c.status).label),
+                "reported_at": _iso(c.reported_at),
+                "deadline": _iso(c.deadline),
+                "closed_at": _iso(c.closed_at),
+                "closed_on_time": c.closed_on_time,
+                "before": photos[c.pk].get("before"),
+                "after": photos[c.pk].get("after"),
+            }
+        )
+    return total, spots
+
+
+def _incentive_rows(period: Period, scope: Region) -> list[dict[str, Any]]:
+    """The commendations, criticism and interviews of the period within the scope.
+
+    A record names its period, or (recorded without one) falls on a day of it.
+    A record about a cadre alone belongs to the whole territory.
+    """
+    records = IncentiveRecord.objects.filter(
+        Q(period=period) | Q(period__isnull=True, date__gte=period.start, date__lt=period.end)
+    ).select_related("community", "cadre")
+    rows = []
+    for r in records.order_by("date", "pk"):
+        if r.community is not None and not _under(r.community.path, scope):
+            continue
+        if r.community is None and scope.parent_id is not None:
+            continue
+        rows.append(
+            {
+                "kind": r.kind,
+                "kind_label": str(r.get_kind_display()),
+                "date": r.date.isoformat(),
+                "community": r.community.name if r.community else "",
+                "community_key": r.community.code if r.community else "",
+                # Officials need to know whom a commendation or an interview concerns.
+                "cadre": str(r.cadre) if r.cadre else "",
+                "reason": r.reason,
+            }
+        )
+    return rows
+
+
+def _summary(
+    period: Period,
+    scope: Region,
+    ranking_rows: list[dict[str, Any]],
+    areas: list[dict[str, Any]],
+    cases_opened: int,
+    spots: list[dict[str, Any]],
+) -> dict[str, Any]:
+    from zhenxing.inspections.models import Finding
+
+    scored = _scored_inspections(period, scope)
+    inspections = scored.aggregate(
+        n=Count("id"), mean=Avg("score"), areas=Count("area_id", distinct=True)
+    )
+    findings = Finding.objects.filter(inspection__in=scored).aggregate(
+        n=Count("id"), units=Sum("count")
+    )
+    closure = _rate_over(ranking_rows, Indicator.CLOSURE_RATE)
+    on_time = _rate_over(ranking_rows, Indicator.ON_TIME_RATE)
+    ranked = [r for r in ranking_rows if r["rank"] is not None]
+    lowest = areas[0] if areas else None
+
+    def unit(row: dict[str, Any] | None) -> dict[str, Any] | None:
+        if row is None:
+            return None
+        return {
+            "unit_key": row["unit_key"],
+            "unit_name": row["unit_name"],
+            **{k: row[k] for k in ("composite", "score", "community") if k in row},
+        }
+
+    return {
+        "inspections_scored": inspections["n"],
+        "areas_inspected": inspections["areas"],
+        "mean_score": _round(inspections["mean"]),
+        "lowest_area": unit(lowest),
+        "findings": findings["n"],
+        "finding_units": findings["units"] or 0,
+        "cases_opened": cases_opened,
+        "black_spots": len(spots),
+        "cases_due": closure["den"],
+        "cases_closed": closure["num"],
+        "cases_closed_on_time": on_time["num"],
+        "closure_rate": closure["value"],
+        "on_time_rate": on_time["value"],
+        "communities_ranked": len(ranked),
+        "best": unit(ranked[0]) if ranked else None,
+        "worst": unit(ranked[-1]) if ranked else None,
+    }
+
+
+def _compute(circular: Circular) -> dict[str, Any]:
+    """The figures of a draft, computed now from the period's ranking and the live records."""
+    from zhenxing.assessment.indicators import ranking
+
+    period, scope = circular.period, circular.scope
+    ranked: dict[str, list[Any]] = {
+        UnitKind.COMMUNITY: ranking(period=period, unit_kind=UnitKind.COMMUNITY)
+    }
+    ranking_rows = _ranking_rows(ranked[UnitKind.COMMUNITY], scope)
+    areas = _area_rows(period, scope)
+    cases_opened, spots = _black_spots(period, scope)
+    lists = _lists(period, scope, ranked)
+    return {
+        "circular": {
+            "number": circular.number,
+            "title": circular.title,
+            "issuing_body": circular.issuing_body,
+            "issue_date": circular.issue_date.isoformat() if circular.issue_date else None,
+            "narrative": circular.narrative,
+        },
+        "scope": {"key": scope.code, "name": scope.name, "path": scope.path},
+        "period": {
+            "kind": period.kind,
+            "label": period.label,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "last_day": period.last_day.isoformat(),
+            "closed": period.is_closed,
+        },
+        "computed_at": _iso(timezone.now()),
+        "indicators": [{"key": i.value, "label": str(i.label)} for i in Indicator],
+        "summary": _summary(period, scope, ranking_rows, areas, cases_opened, spots),
+        "ranking": ranking_rows,
+        "areas": areas,
+        "areas_bottom": areas[:AREAS_BOTTOM],
+        "red": lists[ListKind.RED],
+        "black": lists[ListKind.BLACK],
+        "black_spots": spots,
+        "incentives": _incentive_rows(period, scope),
+    }
+
+
+def circular_content(circular: Circular) -> dict[str, Any]:
+    """Published: the figures frozen at publication. Draft: computed now.
+
+    Labels inside (the period, statuses, indicator names) are in the site's
+    language whoever asks: they are part of an official document.
+    """
+    if circular.is_published and circular.content:
+        return circular.content
+    with translation.override(settings.LANGUAGE_CODE):
+        return _compute(circular)
+
+
+def public_version(content: dict[str, Any]) -> dict[str, Any]:
+    """The content without personal data or free text other than the office's narrative.
+
+    Gone: the cadres named by incentive records (a record about a cadre alone
+    goes altogether), the records' reasons, the black spots' typed addresses.
+    """
+    public = copy.deepcopy(content)
+    public["incentives"] = [
+        {k: v for k, v in row.items() if k not in ("cadre", "reason")}
+        for row in public.get("incentives", [])
+        if row.get("community")
+    ]
+    for spot in public.get("black_spots", []):
+        spot.pop("address", None)
+    public["public"] = True
+    return public
+
+
+def circular_public_content(circular: Circular) -> dict[str, Any]:
+    """The public version: frozen when published, else derived from the draft's figures."""
+    if circular.is_published and circular.public_content:
+        return circular.public_content
+    return public_version(circular_content(circular))
+
+
+# --- the narrative -------------------------------------------------------------------
+
+
+def default_narrative(content: dict[str, Any]) -> str:
+    """A few paragraphs summarising the period, for the office to edit (site's language)."""
+    s = content["summary"]
+    period = content["period"]["label"]
+    paragraphs = []
+    lowest = s.get("lowest_area")
+    if s["inspections_scored"] and lowest:
+        paragraphs.append(
+            _(
+                "In %(period)s the inspection team scored %(count)d covert inspections in "
+                "%(areas)d areas, with a mean score of %(mean)s. The lowest score, %(low)s, "
+                "was in %(area)s (%(community)s)."
+            )
+            % {
+                "period": period,
+                "count": s["inspections_scored"],
+                "areas": s["areas_inspected"],
+                "mean": format_composite(s["mean_score"]),
+                "low": format_composite(lowest.get("score")),
+                "area": lowest["unit_name"],
+                "community": lowest.get("community", ""),
+            }
+        )
+    else:
+        paragraphs.append(_("No covert inspection was scored in %(period)s.") % {"period": period})
+    best, worst = s.get("best"), s.get("worst")
+    if best and worst and s["communities_ranked"] >= 2:
+        paragraphs.append(
+            _(
+                "In the composite ranking of %(count)d communities, %(best)s came first with "
+                "%(best_score)s points and %(worst)s came last with %(worst_score)s points."
+            )
+            % {
+                "count": s["communities_ranked"],
+                "best": best["unit_name"],
+                "best_score": format_composite(best.get("composite")),
+                "worst": worst["unit_name"],
+                "worst_score": format_composite(worst.get("composite")),
+            }
+        )
+    if s["findings"] or s["cases_opened"]:
+        paragraphs.append(
+            _(
+                "The inspections recorded %(findings)d problems and opened %(cases)d cases; "
+                "%(spots)d black spots are exposed in this circular."
+            )
+            % {"findings": s["findings"], "cases": s["cases_opened"], "spots": s["black_spots"]}
+        )
+    if s["closure_rate"] is not None:
+        paragraphs.append(
+            _(
+                "Of the %(due)d cases due to close in the period, %(closure)s were closed "
+                "and %(on_time)s were closed on time."
+            )
+            % {
+                "due": int(s["cases_due"]),
+                "closure": format_rate(s["closure_rate"]),
+                "on_time": format_rate(s["on_time_rate"]),
+            }
+        )
+    paragraphs.append(
+        _(
+            "Communities low in the ranking are to rectify the black spots named in this "
+            "circular promptly and report the results to the office."
+        )
+    )
+    return "\n\n".join(paragraphs)
+
+
+# --- writes --------------------------------------------------------------------------
+
+_EDITABLE = ("number", "title", "issuing_body", "issue_date", "narrative")
+
+
+def _allowed(actor: Any) -> None:
+    """`actor=None` is trusted code (the demo loader); a person must be allowed to draft."""
+    if actor is None:
+        return
+    if not getattr(actor, "is_authenticated", False) or not can_draft_circulars(actor):
+        raise PermissionDenied(_("You may not draft or publish circulars."))
+
+
+def _person(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _changed_meanwhile(circular: Circular) -> CircularConflict:
+    return CircularConflict(
+        _("Circular %(number)s was changed by someone else meanwhile; reload it and try again.")
+        % {"number": circular.number}
+    )
+
+
+def _published_already(circular: Circular) -> CircularConflict:
+    return CircularConflict(
+        _("Circular %(number)s is published and can no longer be changed.")
+        % {"number": circular.number}
+    )
+
+
+@contextlib.contextmanager
+def _write_lock_busy_is_conflict() -> Iterator[None]:
+    """On SQLite, another write holding the database lock is a conflict to retry, not a 500.
+
+    SQLite has no row locks: a second writer waits for the whole database and,
+    past the busy timeout, fails with "database is locked" having written nothing.
+    """
+    try:
+        yield
+    except OperationalError as exc:
+        if connection.vendor != "sqlite" or "locked" not in str(exc):
+            raise
+        raise CircularConflict(
+            _("Someone else is saving a change meanwhile; reload and try again.")
+        ) from exc
+
+
+def circular_create(*, period: Period, scope: Region, actor: Any) -> Circular:
+    """A draft with the default number, title, issuing body, today's date and a narrative."""
+    _allowed(actor)
+    if Circular.objects.filter(
+        period=period, scope=scope, status=CircularStatus.PUBLISHED
+    ).exists():
+        raise CircularError(
+            _("The circular for %(period)s is already published.") % {"period": period.label}
+        )
+    with translation.override(settings.LANGUAGE_CODE):
+        draft = Circular(
+            period=period,
+            scope=scope,
+            number=_free_number(default_number(period)),
+            title=default_title(period, scope),
+            issuing_body=default_issuing_body(scope),
+            issue_date=timezone.localdate(),
+            created_by=_person(actor),
+        )
+        draft.narrative = default_narrative(_compute(draft))
+    try:
+        with _write_lock_busy_is_conflict(), transaction.atomic():
+            draft.save()
+            audit.record(
+                actor=actor,
+                action="circular.create",
+                obj=draft,
+                summary=_("Circular %(number)s drafted for %(period)s")
+                % {"number": draft.number, "period": period.label},
+                changes={"period": period.pk, "scope": scope.code, "number": draft.number},
+            )
+    except IntegrityError as exc:
+        # Another draft took the same number between the look-up and the insert.
+        raise CircularConflict(
+            _("Another circular took the number %(number)s meanwhile; try again.")
+            % {"number": draft.number}
+        ) from exc
+    return draft
+
+
+def circular_update(
+    *,
+    circular: Circular,
+    actor: Any,
+    number: str,
+    title: str,
+    issuing_body: str,
+    issue_date: datetime.date,
+    narrative: str,
+    expected_version: int | None = None,
+) -> Circular:
+    """Edit a draft's number, title, issuing body, date and text. Published ones never change."""
+    _allowed(actor)
+    number, title, issuing_body = number.strip(), title.strip(), issuing_body.strip()
+    if not (number and title and issuing_body and issue_date):
+        raise CircularError(
+            _("Give the document number, the title, the issuing body and the date.")
+        )
+    try:
+        with _write_lock_busy_is_conflict(), transaction.atomic():
+            locked = Circular.objects.select_for_update().get(pk=circular.pk)
+            if locked.is_published:
+                raise _published_already(locked)
+            if expected_version is not None and locked.version != expected_version:
+                raise _changed_meanwhile(locked)
+            if Circular.objects.filter(number=number).exclude(pk=locked.pk).exists():
+                raise CircularError(
+                    _("Another circular already has the number %(number)s.") % {"number": number}
+                )
+            before = audit.snapshot(locked, _EDITABLE)
+            fields = {
+                "number": number,
+                "title": title,
+                "issuing_body": issuing_body,
+                "issue_date": issue_date,
+                "narrative": narrative,
+                "version": locked.version + 1,
+            }
+            updated = Circular.objects.filter(
+                pk=locked.pk, version=locked.version, status=CircularStatus.DRAFT
+            ).update(**fields)
+            if updated != 1:
+                raise _changed_meanwhile(locked)
+            for name, value in fields.items():
+                setattr(locked, name, value)
+            audit.record(
+                actor=actor,
+                action="circular.update",
+                obj=locked,
+                summary=_("Circular %(number)s edited") % {"number": locked.number},
+                before=before,
+                after=audit.snapshot(locked, _EDITABLE),
+            )
+    except IntegrityError as exc:
+        raise CircularError(
+            _("Another circular already has the number %(number)s.") % {"number": number}
+        ) from exc
+    for name in [*_EDITABLE, "version"]:
+        setattr(circular, name, getattr(locked, name))
+    return circular
+
+
+def _communities_of(scope: Region) -> list[Region]:
+    if scope.depth >= COMMUNITY_DEPTH:
+        return list(Region.objects.filter(path=community_path(scope.path)))
+    return list(Region.objects.subtree(scope).filter(depth=COMMUNITY_DEPTH).order_by("path"))
+
+
+def _notify_secretaries(circular: Circular, content: dict[str, Any]) -> int:
+    """Tell each community's secretaries the circular is out and where they stand in it."""
+    from zhenxing.notify.services import notify_users
+    from zhenxing.people.models import Role, RoleAssignment
+
+    communities = _communities_of(circular.scope)
+    holders: dict[int, list[Any]] = defaultdict(list)
+    for assignment in RoleAssignment.objects.filter(
+        role=Role.SECRETARY, region__in=communities, user__is_active=True
+    ).select_related("user"):
+        holders[assignment.region_id].append(assignment.user)
+    rows = {row["unit_key"]: row for row in content["ranking"]}
+    url = reverse("circulars:detail", args=[circular.pk])
+    told = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        for community in communities:
+            users = holders.get(community.pk)
+            if not users:
+                continue
+            row = rows.get(community.code)
+            params = {
+                "period": content["period"]["label"],
+                "number": circular.number,
+                "community": community.name,
+                "rank": str(row["rank"]) if row and row["rank"] is not None else "",
+                "composite": format_composite(row["composite"]) if row else "",
+            }
+            if params["rank"]:
+                text = (
+                    _(
+                        "The circular for %(period)s is published: your community ranks "
+                        "%(rank)s, with a composite score of %(composite)s."
+                    )
+                    % params
+                )
+            else:
+                text = (
+                    _(
+                        "The circular for %(period)s is published: your community is not "
+                        "ranked this time."
+                    )
+                    % params
+                )
+            told += len(
+                notify_users(kind=NOTIFY_KIND, users=users, text=text, url=url, params=params)
+            )
+    return told
+
+
+def circular_publish(
+    *, circular: Circular, actor: Any, expected_version: int | None = None
+) -> Circular:
+    """Close the period if open, freeze the figures, lift the embargo, tell the secretaries."""
+    from zhenxing.assessment.services import AssessmentError, period_close
+    from zhenxing.inspections.services import inspections_release
+
+    _allowed(actor)
+    now = timezone.now()
+    try:
+        with _write_lock_busy_is_conflict(), transaction.atomic():
+            locked = (
+                Circular.objects.select_for_update().select_related("scope").get(pk=circular.pk)
+            )
+            if locked.is_published:
+                raise _published_already(locked)
+            if expected_version is not None and locked.version != expected_version:
+                raise _changed_meanwhile(locked)
+            period = Period.objects.select_for_update().get(pk=locked.period_id)
+            if (
+                Circular.objects.filter(
+                    period=period, scope_id=locked.scope_id, status=CircularStatus.PUBLISHED
+                )
+                .exclude(pk=locked.pk)
+                .exists()
+            ):
+                raise CircularConflict(
+                    _("A circular for %(period)s is already published.") % {"period": period.label}
+                )
+            if period.end > timezone.localdate():
+                raise CircularError(
+                    _("%(period)s has not ended yet: publish its circular once it is over.")
+                    % {"period": period.label}
+                )
+            if not period.is_closed:
+                try:
+                    period = period_close(period=period, actor=actor)
+                except AssessmentError as exc:
+                    raise CircularError(str(exc)) from exc
+            locked.period = period
+            with translation.override(settings.LANGUAGE_CODE):
+                content = _compute(locked)
+            public = public_version(content)
+            fields = {
+                "status": CircularStatus.PUBLISHED,
+                "content": content,
+                "public_content": public,
+                "published_at": now,
+                "published_by": _person(actor),
+                "version": locked.version + 1,
+            }
+            updated = Circular.objects.filter(
+                pk=locked.pk, version=locked.version, status=CircularStatus.DRAFT
+            ).update(**fields)
+            if updated != 1:
+                raise _changed_meanwhile(locked)
+            for name, value in fields.items():
+                setattr(locked, name, value)
+            released = inspections_release(
+                start=period.start,
+                end=period.end,
+                scope_path=locked.scope.path,
+                actor=actor,
+                at=now,
+            )
+            told = _notify_secretaries(locked, content)
+            audit.record(
+                actor=actor,
+                action="circular.publish",
+                obj=locked,
+                summary=_("Circular %(number)s published") % {"number": locked.number},
+                changes={
+                    "status": [CircularStatus.DRAFT, CircularStatus.PUBLISHED],
+                    "period": period.label,
+                    "scope": locked.scope.code,
+                    "inspections_released": released,
+                    "notified": told,
+                },
+            )
+    except IntegrityError as exc:
+        # The constraint "one published circular per period and scope" caught a
+        # concurrent publication of another draft.
+        raise CircularConflict(
+            _("A circular for this period was published meanwhile; reload and look again.")
+        ) from exc
+    for name in [f.attname for f in Circular._meta.concrete_fields]:
+        setattr(circular, name, getattr(locked, name))
+    circular.period = locked.period
+    return circular
