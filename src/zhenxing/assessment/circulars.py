@@ -31,12 +31,12 @@ import copy
 import datetime
 import decimal
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Exists, OuterRef, Q, Sum, Value, When
 from django.db.models import Case as SqlCase
 from django.urls import reverse
@@ -56,6 +56,7 @@ from zhenxing.assessment.models import (
 )
 from zhenxing.assessment.permissions import can_draft_circulars
 from zhenxing.core import audit
+from zhenxing.core.db import write_lock_busy_raises
 from zhenxing.territory.models import Region
 from zhenxing.territory.selectors import COMMUNITY_DEPTH, community_path
 
@@ -711,21 +712,12 @@ def _published_already(circular: Circular) -> CircularConflict:
     )
 
 
-@contextlib.contextmanager
-def _write_lock_busy_is_conflict() -> Iterator[None]:
-    """On SQLite, another write holding the database lock is a conflict to retry, not a 500.
-
-    SQLite has no row locks: a second writer waits for the whole database and,
-    past the busy timeout, fails with "database is locked" having written nothing.
-    """
-    try:
-        yield
-    except OperationalError as exc:
-        if connection.vendor != "sqlite" or "locked" not in str(exc):
-            raise
-        raise CircularConflict(
+def _write_lock_busy_is_conflict() -> contextlib.AbstractContextManager[None]:
+    return write_lock_busy_raises(
+        lambda: CircularConflict(
             _("Someone else is saving a change meanwhile; reload and try again.")
-        ) from exc
+        )
+    )
 
 
 def circular_create(*, period: Period, scope: Region, actor: Any) -> Circular:

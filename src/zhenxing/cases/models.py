@@ -385,26 +385,13 @@ class PhotoKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class CasePhoto(models.Model):
-    """A photo on a case. The original is private; derivatives carry no EXIF.
+class StoredPhoto(models.Model):
+    """What every photo keeps, whatever it belongs to (`CasePhoto`, `inspections.InspectionPhoto`).
 
-    Files are stored under keys made of random tokens, so a URL cannot be
-    guessed from another; every photo is served through a view that checks
-    the case is visible to the viewer.
+    `cases.photos.store_original` fills these fields and `ensure_derivatives`
+    the derivatives; the subclasses add the links to what the photo shows.
     """
 
-    case = models.ForeignKey(
-        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="photos"
-    )
-    event = models.ForeignKey(
-        CaseEvent,
-        verbose_name=_("event"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="photos",
-    )
-    kind = models.CharField(_("kind"), max_length=10, choices=PhotoKind.choices)
     token = models.CharField(max_length=32, unique=True, editable=False)
     original = models.CharField(max_length=200, editable=False)  # storage key, private
     content_type = models.CharField(max_length=20, editable=False)
@@ -430,16 +417,41 @@ class CasePhoto(models.Model):
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     class Meta:
+        abstract = True
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.display and self.thumbnail)
+
+
+class CasePhoto(StoredPhoto):
+    """A photo on a case. The original is private; derivatives carry no EXIF.
+
+    Files are stored under keys made of random tokens, so a URL cannot be
+    guessed from another; every photo is served through a view that checks
+    the case is visible to the viewer.
+    """
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="photos"
+    )
+    event = models.ForeignKey(
+        CaseEvent,
+        verbose_name=_("event"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="photos",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=PhotoKind.choices)
+
+    class Meta:
         ordering = ["uploaded_at", "pk"]
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.token}"
-
-    @property
-    def ready(self) -> bool:
-        return bool(self.display and self.thumbnail)
 
 
 class RequestKind(models.TextChoices):

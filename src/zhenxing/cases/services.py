@@ -24,11 +24,11 @@ import copy
 import datetime
 import logging
 import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import OperationalError, connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,6 +59,7 @@ from zhenxing.cases.photos import (
 from zhenxing.cases.selectors import relapse_origin, responsible_users
 from zhenxing.cases.workdays import deadline_for
 from zhenxing.core import audit
+from zhenxing.core.db import write_lock_busy_raises
 from zhenxing.people.models import Department, WorkTeam
 from zhenxing.territory.lookup import find_area
 from zhenxing.territory.models import Region
@@ -142,21 +143,8 @@ def _changed_meanwhile(number: str) -> CaseConflict:
     )
 
 
-@contextlib.contextmanager
-def _write_lock_busy_is_conflict(case: Case) -> Iterator[None]:
-    """On SQLite, another step holding the database's write lock is a conflict, not a 500.
-
-    SQLite has no row locks: a second writer waits for the whole database
-    and, past the busy timeout (at once for a shared-cache in-memory
-    database), fails with "database is locked". Nothing was written; the
-    caller reloads and tries again, as after any other conflict.
-    """
-    try:
-        yield
-    except OperationalError as exc:
-        if connection.vendor != "sqlite" or "locked" not in str(exc):
-            raise
-        raise _changed_meanwhile(case.number) from exc
+def _write_lock_busy_is_conflict(case: Case) -> contextlib.AbstractContextManager[None]:
+    return write_lock_busy_raises(lambda: _changed_meanwhile(case.number))
 
 
 def _placeholder_number() -> str:

@@ -24,6 +24,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zhenxing.cases.models import StoredPhoto
+
 
 class AreaType(models.Model):
     """A kind of area that is inspected against its own checklist (村居, 道路, 河涌, 农田 …)."""
@@ -369,7 +371,7 @@ class Finding(models.Model):
         return f"{self.item} ×{self.count}"
 
 
-class InspectionPhoto(models.Model):
+class InspectionPhoto(StoredPhoto):
     """A photo taken while scoring; stored and served like a case photo (private, no EXIF)."""
 
     inspection = models.ForeignKey(
@@ -383,27 +385,6 @@ class InspectionPhoto(models.Model):
         on_delete=models.SET_NULL,
         related_name="photos",
     )
-    token = models.CharField(max_length=32, unique=True, editable=False)
-    original = models.CharField(max_length=200, editable=False)
-    content_type = models.CharField(max_length=20, editable=False)
-    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    sha256 = models.CharField(max_length=64, editable=False)
-    display = models.CharField(max_length=200, blank=True, editable=False)
-    thumbnail = models.CharField(max_length=200, blank=True, editable=False)
-    taken_at = models.DateTimeField(_("taken"), null=True, blank=True)
-    lat = models.FloatField(_("latitude"), null=True, blank=True)
-    lng = models.FloatField(_("longitude"), null=True, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uploaded by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
@@ -412,7 +393,3 @@ class InspectionPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.token
-
-    @property
-    def ready(self) -> bool:
-        return bool(self.display and self.thumbnail)

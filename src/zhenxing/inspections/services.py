@@ -27,14 +27,14 @@ import contextlib
 import datetime
 import os
 import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,6 +51,7 @@ from zhenxing.cases.photos import (
     validate_photo,
 )
 from zhenxing.core import audit
+from zhenxing.core.db import write_lock_busy_raises
 from zhenxing.inspections import permissions
 from zhenxing.inspections.models import (
     Finding,
@@ -128,20 +129,8 @@ def _changed_meanwhile() -> InspectionConflict:
     )
 
 
-@contextlib.contextmanager
-def _write_lock_busy_is_conflict() -> Iterator[None]:
-    """On SQLite, another writer holding the database's write lock is a conflict, not a 500.
-
-    SQLite has no row locks: a second writer waits for the whole database and,
-    past the busy timeout, fails with "database is locked". Nothing was
-    written; the caller reloads and tries again, as after any other conflict.
-    """
-    try:
-        yield
-    except OperationalError as exc:
-        if connection.vendor != "sqlite" or "locked" not in str(exc):
-            raise
-        raise _changed_meanwhile() from exc
+def _write_lock_busy_is_conflict() -> contextlib.AbstractContextManager[None]:
+    return write_lock_busy_raises(_changed_meanwhile)
 
 
 def _administers_path(actor: Any, path: str) -> bool:

@@ -13,6 +13,7 @@ on that token alone (a bad one is a 401), as the API itself does.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
@@ -49,8 +50,19 @@ def _unauthorized() -> HttpResponse:
     return response
 
 
-@require_GET
-def photo(request: HttpRequest, token: str, variant: str) -> HttpResponse:
+def serve_photo(
+    request: HttpRequest,
+    *,
+    variant: str,
+    find: Callable[[Any], Any],
+    may_see_original: Callable[[Any, Any], bool],
+) -> HttpResponse:
+    """Serve one private photo of any kind (`cases.models.StoredPhoto`) to whoever may see it.
+
+    `find(user)` returns the photo if the viewer may see what it belongs to,
+    else None; `may_see_original(user, photo)` says who gets the original
+    with its EXIF. Every refusal is the same 404, so a token tells nothing.
+    """
     user: Any
     if (plain := _bearer(request)) is not None:
         user = user_for_token(plain)
@@ -62,16 +74,11 @@ def photo(request: HttpRequest, token: str, variant: str) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     if variant not in VARIANTS:
         raise Http404
-    found = (
-        CasePhoto.objects.filter(token=token, case__in=cases_visible_to(user))
-        .select_related("case")
-        .first()
-    )
+    found = find(user)
     if found is None:
         raise Http404
     if variant == "original":
-        # The original keeps its EXIF (GPS, time, camera): the dispatchers' evidence only.
-        if not can_dispatch(user, found.case):
+        if not may_see_original(user, found):
             raise Http404
         key, content_type = found.original, found.content_type
     else:
@@ -80,17 +87,32 @@ def photo(request: HttpRequest, token: str, variant: str) -> HttpResponse:
             try:
                 ensure_derivatives(found)
             except (OSError, UnidentifiedImageError, ValueError):
-                logger.exception("derivatives of case photo %s could not be made", found.pk)
+                logger.exception("derivatives of %s %s could not be made", type(found), found.pk)
                 raise Http404 from None
         key = found.thumbnail if variant == "thumb" else found.display
         content_type = "image/jpeg"
     try:
         handle = private_storage.open(key, "rb")
     except OSError:
-        logger.warning("case photo file %s is missing", key)
+        logger.warning("photo file %s is missing", key)
         raise Http404 from None
     response = FileResponse(handle, content_type=content_type)
     response["Cache-Control"] = CACHE_CONTROL
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = "inline"
     return response
+
+
+@require_GET
+def photo(request: HttpRequest, token: str, variant: str) -> HttpResponse:
+    return serve_photo(
+        request,
+        variant=variant,
+        find=lambda user: (
+            CasePhoto.objects.filter(token=token, case__in=cases_visible_to(user))
+            .select_related("case")
+            .first()
+        ),
+        # The original keeps its EXIF (GPS, time, camera): the dispatchers' evidence only.
+        may_see_original=lambda user, found: can_dispatch(user, found.case),
+    )
