@@ -844,21 +844,6 @@ def _case_photos(finding: Finding) -> list[ValidatedPhoto]:
     return photos
 
 
-def _case_reporter(actor: Any) -> Any:
-    """Who files the case: the actor when they may report inspection cases, else trusted code.
-
-    An office admin may open a case from an inspector's finding (the
-    inspections' own rule, checked before this) but does not report cases of
-    source "inspection" in their own name; the case is then filed without a
-    reporter and the audit row of `inspection.open_case` names the admin.
-    """
-    from zhenxing.cases.permissions import sources_for
-
-    if actor is None or Source.INSPECTION not in sources_for(actor):
-        return None
-    return actor
-
-
 def _open_case(*, finding: Finding, inspection: Inspection, actor: Any, description: str) -> Case:
     from zhenxing.cases.services import CaseError, case_report
 
@@ -891,7 +876,7 @@ def _open_case(*, finding: Finding, inspection: Inspection, actor: Any, descript
             text = f"{text}\n{locked.note}"
     try:
         case = case_report(
-            actor=_case_reporter(actor),
+            actor=actor,
             category=item.category,
             source=Source.INSPECTION,
             description=text,

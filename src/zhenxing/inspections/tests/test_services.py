@@ -474,9 +474,10 @@ def test_the_office_opens_a_case_from_an_inspectors_finding(scored_a1, world, pr
     case = services.finding_open_case(
         finding=scored_a1.findings.get(), actor=world.admin, description="请清理"
     )
-    # The office does not file "inspection" cases in its own name: no reporter,
-    # and the audit row of the finding names the admin.
-    assert case.reporter is None and case.description == "请清理"
+    # The office runs the inspection team: it files the case in its own name,
+    # and the audit row of the finding names it too.
+    assert case.reporter == world.admin and case.description == "请清理"
+    assert case.source == "inspection"
     entry = AuditEntry.objects.get(action="inspection.open_case")
     assert entry.actor == world.admin and entry.changes["case"] == case.number
     # Neither the finding nor the inspection had a position: the area's centre.
