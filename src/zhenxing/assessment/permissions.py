@@ -3,7 +3,8 @@
 Scores include the inspection score, which is under the covert-results
 embargo (`inspections.permissions`). So:
 
-- office admins and inspectors see every period's figures at any time;
+- office admins and inspectors of the whole territory see every period's
+  figures at any time (`sees_unreleased`);
 - everyone else with a role sees a period's figures only when the period
   has ended and no scored inspection in it is still embargoed (the circulars
   that cover it are published) — `period_released`;
@@ -37,9 +38,15 @@ def can_record_incentives(user: Any) -> bool:
 
 
 def sees_unreleased(user: Any) -> bool:
-    from zhenxing.inspections.permissions import is_inspector
+    """May see figures that mix every unit's inspection scores before their release.
 
-    return is_office_admin(user) or is_inspector(user)
+    Only who sees every result before release (`sees_all_results`: an office
+    admin or inspector of the whole territory); an admin or inspector of one
+    community follows the release rule like everyone else.
+    """
+    from zhenxing.inspections.permissions import sees_all_results
+
+    return sees_all_results(user)
 
 
 def period_released(period: Period) -> bool:

@@ -98,15 +98,43 @@ def results_unrestricted_paths(user: Any) -> list[str] | None:
     return [*admin, *_inspector_paths(user)]
 
 
+def sees_all_results(user: Any) -> bool:
+    """Sees every result before release, over the whole territory.
+
+    Figures that mix every unit (rankings, red and black lists, trends)
+    may be shown before release only to such a user: an office admin or an
+    inspector of one community would otherwise read the other communities'
+    embargoed scores in them.
+    """
+    early = results_unrestricted_paths(user)
+    if early is ALL:
+        return True
+    if not early:
+        return False
+    from zhenxing.territory.models import Region
+
+    roots = Region.objects.filter(parent__isnull=True).values_list("path", flat=True)
+    return all(any(root.startswith(p) for p in early) for root in roots)
+
+
 def inspections_visible_to(user: Any) -> Any:
-    """The inspections (with their results) a user may see; the embargo lives here."""
+    """The inspections (with their results) a user may see; the embargo lives here.
+
+    A pending inspection is part of a round's plan: before it is scored only
+    those who may see its round (`rounds_visible_to`) see it, not every
+    inspector or admin over the area.
+    """
     if not getattr(user, "is_authenticated", False):
         return Inspection.objects.none()
     early = results_unrestricted_paths(user)
     if early is ALL:
         return Inspection.objects.all()
     read = scope_paths(user)
-    q = path_prefix_q(early, "area_path") if early else Q(pk__in=[])
+    q = Q(pk__in=[])
+    if early:
+        q |= path_prefix_q(early, "area_path") & (
+            ~Q(status=InspectionStatus.PENDING) | Q(round__in=rounds_visible_to(user).values("pk"))
+        )
     if read is ALL or read:
         q |= Q(released_at__isnull=False) & path_prefix_q(read, "area_path")
     return Inspection.objects.filter(q)
@@ -122,11 +150,28 @@ def get_inspection_for_user(user: Any, pk: int) -> Inspection:
     )
 
 
+def week_closed_on(day: Any) -> bool:
+    """The assessment week holding `day` is closed (its figures are final, its circular may be out).
+
+    A score given after that would change nothing in the closed figures and
+    would hide the published week from the communities again, so it is refused.
+    """
+    from zhenxing.assessment.models import Period, PeriodKind
+    from zhenxing.assessment.periods import span
+
+    start, _end = span(PeriodKind.WEEK, day)
+    return Period.objects.filter(
+        kind=PeriodKind.WEEK, start=start, closed_at__isnull=False
+    ).exists()
+
+
 def can_score(user: Any, inspection: Inspection) -> bool:
-    """Submit the score of a pending inspection of a planned round."""
+    """Submit the score of a pending inspection of a planned round, in a week still open."""
     if not is_inspector(user) or inspection.status != InspectionStatus.PENDING:
         return False
     if inspection.round.status != RoundStatus.PLANNED:
+        return False
+    if week_closed_on(inspection.date):
         return False
     if inspection.inspector_id is not None:
         return inspection.inspector_id == user.pk

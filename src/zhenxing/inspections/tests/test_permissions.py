@@ -123,8 +123,10 @@ def test_inspectors_see_results_at_once_within_their_scope(round_all, insp, worl
     assert sees(world.inspector_a, a1) and not sees(world.inspector_a, b1)
     assert sees(inspector_gc, a1) and sees(inspector_gc, b1)
     assert sees(world.admin, a1) and sees(world.admin, b1)
-    # And they see the pending ones too: planning and checking work.
-    assert sees(world.inspector_a, round_all.i2)
+    # A pending inspection is the round's plan: only the round's own inspectors
+    # and the office that planned it see it, not every inspector over the area.
+    assert not sees(world.inspector_a, round_all.i2)
+    assert sees(inspector_gc, round_all.i2) and sees(world.admin, round_all.i2)
 
 
 def test_nobody_and_anonymous_see_nothing_ever(scored_a1, world):
