@@ -7,6 +7,12 @@ after the scheme itself). Periods, score snapshots and list entries are
 shown read-only: they are written only by `assessment.services`, and a
 snapshot is never edited — a published ranking must not change behind the
 circular that published it.
+
+All of it is for office admins of the whole territory only
+(`core.admin.WholeTerritoryAdmin`), whatever Django permissions a staff user
+holds: a snapshot carries inspection scores still under embargo and the
+evidence behind them, the records name cadres, and the scheme and the rules
+decide every community's ranking — none of it is tied to one place.
 """
 
 from __future__ import annotations
@@ -30,15 +36,15 @@ from zhenxing.assessment.models import (
     ScoreSnapshot,
 )
 from zhenxing.core import audit
-from zhenxing.core.admin import AuditedAdmin
+from zhenxing.core.admin import AuditedAdmin, WholeTerritoryAdmin
 from zhenxing.territory.models import Region
 from zhenxing.territory.selectors import COMMUNITY_DEPTH
 
 HUNDRED = Decimal("100")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown for looking things up; written only by `assessment.services`."""
+class ReadOnlyAdmin(WholeTerritoryAdmin):
+    """Shown for looking things up (by whole-territory admins); written only by the services."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -93,7 +99,14 @@ class IndicatorWeightInline(admin.TabularInline):
 class SchemeForm(forms.ModelForm):
     class Meta:
         model = Scheme
-        fields = ["name", "is_active", "participation_target", "note"]
+        fields = [
+            "name",
+            "is_active",
+            "participation_target",
+            "min_cases_to_rank",
+            "inspection_required_to_rank",
+            "note",
+        ]
 
     def _get_validation_exclusions(self) -> set[str]:
         # Activating this scheme retires the active one (`SchemeAdmin.save_model`), so the
@@ -114,12 +127,19 @@ def _weights(scheme: Scheme) -> dict[str, str]:
 
 
 @admin.register(Scheme)
-class SchemeAdmin(AuditedAdmin):
+class SchemeAdmin(WholeTerritoryAdmin, AuditedAdmin):
     form = SchemeForm
     list_display = ["name", "is_active", "participation_target", "updated_at"]
     list_filter = ["is_active"]
     search_fields = ["name"]
-    fields = ["name", "is_active", "participation_target", "note"]
+    fields = [
+        "name",
+        "is_active",
+        "participation_target",
+        "min_cases_to_rank",
+        "inspection_required_to_rank",
+        "note",
+    ]
     inlines = [IndicatorWeightInline]
 
     def save_model(self, request: HttpRequest, obj: Scheme, form: Any, change: bool) -> None:
@@ -206,7 +226,7 @@ class ListRuleForm(forms.ModelForm):
 
 
 @admin.register(ListRule)
-class ListRuleAdmin(AuditedAdmin):
+class ListRuleAdmin(WholeTerritoryAdmin, AuditedAdmin):
     form = ListRuleForm
     list_display = [
         "name",
@@ -249,7 +269,7 @@ class IncentiveRecordForm(forms.ModelForm):
 
 
 @admin.register(IncentiveRecord)
-class IncentiveRecordAdmin(AuditedAdmin):
+class IncentiveRecordAdmin(WholeTerritoryAdmin, AuditedAdmin):
     form = IncentiveRecordForm
     list_display = ["date", "kind", "community", "cadre", "period", "recorded_by"]
     list_filter = ["kind"]

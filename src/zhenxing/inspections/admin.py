@@ -7,9 +7,14 @@
   retiring and numbering rules hold here too. Every save and delete is
   audited (`core.admin.AuditedAdmin`, and the item rows below).
 - Rounds and inspections are shown read-only: they change only through the
-  pages and `services`, whose guards an admin form would bypass. Each admin
-  user sees only what `rounds_visible_to` / `inspections_visible_to` give
-  them: the embargo on results holds in the admin too.
+  pages and `services`, whose guards an admin form would bypass.
+- All of it is for office admins of the whole territory only
+  (`core.admin.WholeTerritoryAdmin`), whatever Django permissions a staff user
+  holds. The pages show a community its released results without who scored
+  them or the round they came from, and nothing at all before release; the
+  admin's columns and change pages cannot hide fields per user, so nobody
+  below the whole territory gets them. The lists are still filtered by
+  `rounds_visible_to` / `inspections_visible_to`, should that rule widen.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from zhenxing.core import audit
-from zhenxing.core.admin import AuditedAdmin
+from zhenxing.core.admin import AuditedAdmin, WholeTerritoryAdmin
 from zhenxing.inspections import services
 from zhenxing.inspections.models import (
     AreaType,
@@ -44,8 +49,8 @@ from zhenxing.inspections.permissions import (
 from zhenxing.territory.models import area_depth
 
 
-class ChecklistAdmin(AuditedAdmin):
-    """Writes only for those who may write checklists (office admins of the whole territory)."""
+class ChecklistAdmin(WholeTerritoryAdmin, AuditedAdmin):
+    """Seen by whole-territory admins; written by those who may write checklists (the same)."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return can_manage_templates(request.user) and super().has_add_permission(request)
@@ -244,8 +249,8 @@ class InspectionTemplateAdmin(ChecklistAdmin):
         self._run(request, queryset, services.template_new_version)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown for looking things up; written only by `inspections.services`."""
+class ReadOnlyAdmin(WholeTerritoryAdmin):
+    """Shown for looking things up (by whole-territory admins); written only by the services."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
