@@ -60,6 +60,14 @@ DEFAULT_WEIGHTS: dict[str, Decimal] = {
 
 TWO_PLACES = Decimal("0.01")
 
+# Why a unit is below the scheme's minimum of evidence and so not ranked (`UnitResult.shortfall`).
+SHORT_OF_INSPECTION = "no_inspection"  # the scheme requires an inspection score; it has none
+SHORT_OF_CASES = "few_cases"  # no inspection score and fewer cases than `min_cases_to_rank`
+# The evidence entry that carries the shortfall into a snapshot (ScoreSnapshot.evidence): a
+# list like every other entry, present only for a unit below the bar. Its name cannot clash
+# with the indicators' "<indicator>.num" / "<indicator>.den" entries.
+SHORTFALL_KEY = "rank.shortfall"
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -98,9 +106,19 @@ class UnitResult:
     unit: Unit
     values: dict[str, IndicatorValue]  # keyed by Indicator value
     composite: Decimal | None  # weighted mean of the present scores (2 places)
-    rank: int | None  # 1-based competition rank ("1,2,2,4"); None if no composite
-    # {"<indicator>.num": [case numbers or inspection ids], "<indicator>.den": [...]}
+    # 1-based competition rank ("1,2,2,4"); None if no composite or below the evidence bar.
+    rank: int | None
+    # {"<indicator>.num": [case numbers or inspection ids], "<indicator>.den": [...]}, plus
+    # SHORTFALL_KEY for a unit below the bar.
     evidence: dict[str, list] = field(default_factory=dict)
+    # Below the scheme's minimum of evidence (数据不足): it keeps its figures and composite
+    # but is not ranked and never listed red or black. `shortfall` says why.
+    insufficient: bool = False
+    shortfall: list[str] = field(default_factory=list)
+
+    @property
+    def ranked(self) -> bool:
+        return self.rank is not None
 
 
 # --- schemes --------------------------------------------------------------------
@@ -450,10 +468,49 @@ def composite_of(values: dict[str, IndicatorValue], weights: dict[str, Decimal])
     return (total / weight_sum).quantize(TWO_PLACES, ROUND_HALF_UP)
 
 
+def case_evidence(evidence: dict[str, list]) -> set[str]:
+    """The distinct cases in any indicator's denominator: how much a unit's rates rest on."""
+    return {
+        str(item)
+        for name, items in evidence.items()
+        if name.endswith(".den") and not name.startswith(f"{Indicator.INSPECTION_SCORE}.")
+        for item in items
+    }
+
+
+def shortfall_of(
+    *, values: dict[str, IndicatorValue], evidence: dict[str, list], scheme: Scheme, unit_kind: str
+) -> list[str]:
+    """Why a unit falls short of the scheme's minimum of evidence to be ranked ([] if it does not).
+
+    A unit is ranked only if (it has an inspection score, when the scheme
+    requires one — never for departments, which are not inspected) and (it
+    has an inspection score, or at least `min_cases_to_rank` distinct cases
+    in its indicators' denominators). Otherwise a missing figure would simply
+    drop out of the weighting, and an area nobody inspected could top the
+    ranking on two or three cases.
+    """
+    inspection = values.get(Indicator.INSPECTION_SCORE)
+    inspected = inspection is not None and inspection.value is not None
+    if inspected:
+        return []
+    shortfall = []
+    if scheme.inspection_required_to_rank and unit_kind != UnitKind.DEPARTMENT:
+        shortfall.append(SHORT_OF_INSPECTION)
+    if len(case_evidence(evidence)) < scheme.min_cases_to_rank:
+        shortfall.append(SHORT_OF_CASES)
+    return shortfall
+
+
 def rank_results(results: list[UnitResult]) -> list[UnitResult]:
-    """Sort best first and give competition ranks (1, 2, 2, 4); no composite: no rank, last."""
+    """Sort best first and give competition ranks (1, 2, 2, 4).
+
+    A unit without a composite, or below the evidence bar (`insufficient`),
+    gets no rank and is listed after the ranked ones, by key; it takes no
+    place from them (the ranks run 1, 2, 3 over the ranked units only).
+    """
     ranked = sorted(
-        (r for r in results if r.composite is not None),
+        (r for r in results if r.composite is not None and not r.insufficient),
         key=lambda r: (-r.composite, r.unit.key),  # type: ignore[operator]
     )
     previous: Decimal | None = None
@@ -463,7 +520,9 @@ def rank_results(results: list[UnitResult]) -> list[UnitResult]:
             rank = position
             previous = result.composite
         result.rank = rank
-    unranked = sorted((r for r in results if r.composite is None), key=lambda r: r.unit.key)
+    unranked = sorted(
+        (r for r in results if r.composite is None or r.insufficient), key=lambda r: r.unit.key
+    )
     for result in unranked:
         result.rank = None
     return ranked + unranked
@@ -599,6 +658,12 @@ def compute(
         tally = tallies[key]
         values = _values(tally, with_inspections=not is_department)
         evidence = {name: sorted(items) for name, items in sorted(tally.sets.items())}
+        shortfall = shortfall_of(
+            values=values, evidence=evidence, scheme=scheme, unit_kind=unit_kind
+        )
+        if shortfall:
+            # Kept with the evidence, so that a snapshot remembers why the unit was not ranked.
+            evidence[SHORTFALL_KEY] = list(shortfall)
         results.append(
             UnitResult(
                 unit=unit,
@@ -606,6 +671,8 @@ def compute(
                 composite=composite_of(values, weights),
                 rank=None,
                 evidence=evidence,
+                insufficient=bool(shortfall),
+                shortfall=shortfall,
             )
         )
     return rank_results(results)
@@ -634,6 +701,9 @@ def _from_snapshots(rows: Iterable[ScoreSnapshot], unit_kind: str) -> list[UnitR
             composite=r.composite,
             rank=r.rank,
             evidence=r.evidence or {},
+            # Snapshots from before the evidence bar have no shortfall entry: they were ranked.
+            insufficient=bool((r.evidence or {}).get(SHORTFALL_KEY)),
+            shortfall=list((r.evidence or {}).get(SHORTFALL_KEY) or []),
         )
         for r in rows
     ]
@@ -704,10 +774,12 @@ def list_members(rule: ListRule, results: Sequence[UnitResult]) -> list[UnitResu
     Red: rank within the top N (ties at the boundary all in: with ranks
     1, 2, 2, 4 the top 2 are three units), or composite ≥ `min_composite`.
     Black: within the bottom N counted the same way from the bottom, or
-    composite < `max_composite`. A unit without a composite is never listed;
-    a criterion left empty does not apply; no criterion at all lists nobody.
+    composite < `max_composite`. A unit without a composite, or below the
+    evidence bar (`insufficient`), is never listed and not counted in the
+    bottom N; a criterion left empty does not apply; no criterion at all
+    lists nobody.
     """
-    scored = [r for r in results if r.composite is not None]
+    scored = [r for r in results if r.composite is not None and not r.insufficient]
     chosen: list[UnitResult] = []
     if rule.kind == ListKind.RED:
         for r in scored:

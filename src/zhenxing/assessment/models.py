@@ -106,6 +106,25 @@ class Scheme(models.Model):
         decimal_places=2,
         default=Decimal("100"),
     )
+    # The minimum of evidence before a unit is ranked (docs/assessment.md, "Ranking"): without
+    # it, indicators without data drop out of the weighting and a unit with a handful of
+    # cases, or none inspected, can top the ranking on one or two figures alone.
+    min_cases_to_rank = models.PositiveSmallIntegerField(
+        _("cases needed to be ranked without an inspection score"),
+        default=3,
+        help_text=_(
+            "A unit without an inspection score in the period is ranked only if at least this "
+            "many distinct cases count in its indicators."
+        ),
+    )
+    inspection_required_to_rank = models.BooleanField(
+        _("an inspection score is needed to be ranked"),
+        default=True,
+        help_text=_(
+            "Communities and areas without an inspection score in the period are not ranked "
+            "(departments are never inspected: this does not apply to them)."
+        ),
+    )
     note = models.TextField(_("note"), max_length=2000, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -152,6 +152,208 @@ def test_participation_weight_is_re_normalised_away(world, make_inspection, week
     assert ranked[0].composite == Decimal("64.00")
 
 
+# --- the minimum of evidence before a unit is ranked ------------------------------------------
+
+
+def closed_case(make_case, area, **extra):
+    """A case due, rectified and closed in W47: in four denominators, one distinct case."""
+    return make_case(
+        area,
+        reported=at(16),
+        dispatched=at(16, 13),
+        deadline=at(18),
+        rectified=[at(17)],
+        closed=at(17, 15),
+        **extra,
+    )
+
+
+def ranks(results):
+    return [(r.unit.key, r.composite, r.rank, r.insufficient, r.shortfall) for r in results]
+
+
+def test_an_area_without_an_inspection_is_not_ranked_however_good_its_cases(
+    world, make_case, make_inspection, week47, scheme
+):
+    made = scheme()  # the scheme's bar left at its defaults: 3 cases, inspection required
+    assert (made.min_cases_to_rank, made.inspection_required_to_rank) == (3, True)
+    make_inspection(world.area_a1, 17, 60)
+    for _i in range(5):
+        closed_case(make_case, world.area_a2)
+    closed_case(make_case, world.area_b1)
+    ranked = compute(period=week47, unit_kind=UnitKind.AREA, now=NOW)
+    # 甲二 scores 100 on its five cases and 乙一 100 on one, but neither was inspected:
+    # they keep their figures and composite, without a rank, after the ranked units.
+    assert ranks(ranked) == [
+        ("GC01-01-A", Decimal("60.00"), 1, False, []),
+        ("GC01-01-B", Decimal("100.00"), None, True, ["no_inspection"]),
+        ("GC02-01-A", Decimal("100.00"), None, True, ["no_inspection", "few_cases"]),
+    ]
+    assert [r.ranked for r in ranked] == [True, False, False]
+    assert ranked[1].values[Indicator.CLOSURE_RATE].value == 1.0
+    assert ranked[1].evidence["rank.shortfall"] == ["no_inspection"]
+    assert "rank.shortfall" not in ranked[0].evidence
+
+
+def test_without_the_inspection_requirement_distinct_cases_decide(
+    world, make_case, make_inspection, week47, scheme
+):
+    made = scheme()
+    made.inspection_required_to_rank = False
+    made.save()
+    # 甲一: inspected, no case at all — an inspection score is enough.
+    make_inspection(world.area_a1, 17, 70)
+    # 甲二: three cases — just enough.
+    for _i in range(3):
+        closed_case(make_case, world.area_a2)
+    # 乙一: two cases, each in four denominators (eight entries): two distinct cases only.
+    for _i in range(2):
+        closed_case(make_case, world.area_b1)
+    ranked = compute(period=week47, unit_kind=UnitKind.AREA, now=NOW)
+    assert ranks(ranked) == [
+        ("GC01-01-B", Decimal("100.00"), 1, False, []),
+        ("GC01-01-A", Decimal("70.00"), 2, False, []),
+        ("GC02-01-A", Decimal("100.00"), None, True, ["few_cases"]),
+    ]
+
+    made.min_cases_to_rank = 2
+    made.save()
+    ranked = compute(period=week47, unit_kind=UnitKind.AREA, now=NOW)
+    assert [(r.unit.key, r.rank) for r in ranked] == [
+        ("GC01-01-B", 1),
+        ("GC02-01-A", 1),
+        ("GC01-01-A", 3),
+    ]
+
+
+def test_communities_need_an_inspection_in_one_of_their_areas(
+    world, make_case, make_inspection, week47, scheme
+):
+    scheme()
+    make_inspection(world.area_a2, 18, 75)
+    closed_case(make_case, world.area_a1)
+    for _i in range(4):
+        closed_case(make_case, world.area_b1)
+    ranked = compute(period=week47, unit_kind=UnitKind.COMMUNITY, now=NOW)
+    assert [(r.unit.key, r.rank, r.insufficient) for r in ranked] == [
+        ("GC01", 1, False),
+        ("GC02", None, True),
+    ]
+    assert ranked[1].composite == Decimal("100.00")
+
+
+def test_departments_are_never_required_an_inspection_but_need_enough_cases(
+    world, make_case, week47, scheme
+):
+    from zhenxing.people.models import Department
+
+    scheme()  # inspection required: for communities and areas only
+    other = Department.objects.create(code="D02", name="水务所")
+    for _i in range(3):
+        closed_case(make_case, world.area_a1, department=world.dept)
+    # D02: one case closed, one open and overdue — two distinct cases.
+    closed_case(make_case, world.area_a2, department=other)
+    make_case(
+        world.area_a2, reported=at(16), dispatched=at(16, 13), deadline=at(18), department=other
+    )
+    ranked = compute(period=week47, unit_kind=UnitKind.DEPARTMENT, now=NOW)
+    assert [(r.unit.key, r.rank, r.shortfall) for r in ranked] == [
+        ("D01", 1, []),
+        ("D02", None, ["few_cases"]),
+    ]
+    assert ranked[1].composite is not None
+
+
+def test_a_unit_below_the_bar_takes_no_place_among_the_ranked_ones():
+    def made(key, composite, insufficient=False):
+        found = result(key, composite)
+        found.insufficient = insufficient
+        return found
+
+    ranked = rank_results(
+        [
+            made("A", "80"),
+            made("B", "80"),
+            made("X", "99", insufficient=True),
+            made("C", "70"),
+            made("N", None),
+            made("Y", "75", insufficient=True),
+        ]
+    )
+    # A and B tie at 1; C is third (not fourth, fifth or sixth); X, Y and N come last by key.
+    assert [(r.unit.key, r.rank) for r in ranked] == [
+        ("A", 1),
+        ("B", 1),
+        ("C", 3),
+        ("N", None),
+        ("X", None),
+        ("Y", None),
+    ]
+
+
+def test_the_snapshot_keeps_the_units_below_the_bar_unranked(
+    world, make_case, make_inspection, week47, scheme, frozen
+):
+    from zhenxing.assessment import services
+    from zhenxing.assessment.indicators import ranking
+    from zhenxing.assessment.models import ScoreSnapshot
+
+    made = scheme()
+    make_inspection(world.area_a1, 17, 60)
+    for _i in range(3):
+        closed_case(make_case, world.area_a2)
+    services.period_close(period=week47, actor=world.admin)
+
+    row = ScoreSnapshot.objects.get(period=week47, unit_kind=UnitKind.AREA, unit_key="GC01-01-B")
+    assert (row.rank, row.composite) == (None, Decimal("100.00"))
+    assert row.evidence["rank.shortfall"] == ["no_inspection"]
+    # The closed week reads from its snapshot, whatever the scheme says now.
+    made.inspection_required_to_rank = False
+    made.save()
+    stored = ranking(period=week47, unit_kind=UnitKind.AREA)
+    assert ranks(stored) == [
+        ("GC01-01-A", Decimal("60.00"), 1, False, []),
+        ("GC01-01-B", Decimal("100.00"), None, True, ["no_inspection"]),
+        ("GC02-01-A", None, None, True, ["no_inspection", "few_cases"]),
+    ]
+    # A recompute applies the scheme in force.
+    services.period_recompute(period=week47, actor=world.admin, reason="门槛调整")
+    again = ranking(period=week47, unit_kind=UnitKind.AREA)
+    assert [(r.unit.key, r.rank, r.insufficient) for r in again] == [
+        ("GC01-01-B", 1, False),
+        ("GC01-01-A", 2, False),
+        ("GC02-01-A", None, True),
+    ]
+
+
+def test_a_snapshot_from_before_the_bar_reads_as_ranked(world, week47, scheme):
+    from zhenxing.assessment.indicators import ranking
+    from zhenxing.assessment.models import ScoreSnapshot
+
+    made = scheme()
+    week47.closed_at = NOW
+    week47.save()
+    ScoreSnapshot.objects.create(
+        period=week47,
+        scheme=made,
+        unit_kind=UnitKind.AREA,
+        unit_key="GC01-01-B",
+        unit_name="甲二",
+        unit_path=world.area_a2.path,
+        values={},
+        composite=Decimal("100.00"),
+        rank=1,
+        evidence={"closure_rate.den": ["C00001"]},
+    )
+    (stored,) = ranking(period=week47, unit_kind=UnitKind.AREA)
+    assert (stored.rank, stored.ranked, stored.insufficient, stored.shortfall) == (
+        1,
+        True,
+        False,
+        [],
+    )
+
+
 # --- the default scheme ---------------------------------------------------------------------
 
 
@@ -165,6 +367,8 @@ def test_a_default_scheme_is_created_once_with_weights_and_audited(db):
     assert active_scheme() == first
     assert Scheme.objects.count() == 1
     assert AuditEntry.objects.filter(action="assessment.scheme_default").count() == 1
+    # The minimum of evidence before a unit is ranked starts at its defaults.
+    assert (first.min_cases_to_rank, first.inspection_required_to_rank) == (3, True)
 
 
 def test_the_default_scheme_does_not_clash_with_a_kept_one_of_the_same_name(db):
@@ -190,6 +394,9 @@ def _scheme_form(name="区考评方案", active=False, weights=(), **extra):
     data = {
         "name": name,
         "participation_target": "100",
+        # The minimum of evidence to be ranked, at its defaults (ignored by a form without it).
+        "min_cases_to_rank": "3",
+        "inspection_required_to_rank": "on",
         "note": "",
         "weights-TOTAL_FORMS": str(len(weights)),
         "weights-INITIAL_FORMS": "0",
@@ -326,3 +533,18 @@ def test_the_worked_example_in_the_docs(world, make_case, make_inspection, week4
     assert evidence["rework_rate.den"] == sorted([c1.number, c2.number, c6.number])
     assert evidence["overdue_rate.den"] == sorted([c3.number, c4.number, c5.number, r1.number])
     assert evidence["relapse_rate.num"] == [r1.number]
+
+
+def test_the_admin_sets_the_evidence_needed_to_be_ranked(admin_client):
+    response = admin_client.post(
+        reverse("admin:assessment_scheme_add"),
+        _scheme_form(
+            name="宽松方案",
+            weights=[("closure_rate", 1)],
+            min_cases_to_rank="5",
+            inspection_required_to_rank="",
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    made = Scheme.objects.get(name="宽松方案")
+    assert (made.min_cases_to_rank, made.inspection_required_to_rank) == (5, False)

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from zhenxing.assessment.indicators import compute, units_of
+from zhenxing.assessment.indicators import case_evidence, compute, units_of
 from zhenxing.assessment.models import Indicator, UnitKind
 from zhenxing.inspections.models import InspectionStatus
 
@@ -456,6 +456,49 @@ def test_department_units_count_the_cases_assigned_to_them(world, make_case, wee
     assert d01.values[Indicator.INSPECTION_SCORE].den is None
     d02 = results["D02"].values
     assert (d02[Indicator.CLOSURE_RATE].num, d02[Indicator.CLOSURE_RATE].den) == (0, 1)
+
+
+def test_the_evidence_to_be_ranked_is_the_distinct_cases_in_the_denominators(
+    world, make_case, make_inspection, week47
+):
+    dept = world.dept
+    closed = make_case(
+        world.area_a1,
+        reported=at(16),
+        dispatched=at(16, 13),
+        deadline=at(18),
+        department=dept,
+        rectified=[at(17)],
+        closed=at(17, 15),
+    )
+    still_open = make_case(
+        world.area_a1, reported=at(16), dispatched=at(16, 13), deadline=at(26), department=dept
+    )
+    # A relapse of D01's earlier work: in D01's relapse numerator, in no denominator of D01's.
+    origin = make_case(
+        world.area_a2,
+        reported=at(2),
+        dispatched=at(2, 13),
+        deadline=at(4),
+        department=dept,
+        rectified=[at(3)],
+        closed=at(3, 15),
+    )
+    relapse = make_case(world.area_a2, reported=at(18), relapse_of=origin)
+    make_inspection(world.area_a1, 17, 90)
+
+    d01 = by_key(compute(period=week47, unit_kind=UnitKind.DEPARTMENT, now=NOW))["D01"]
+    assert d01.evidence["relapse_rate.num"] == [relapse.number]
+    assert case_evidence(d01.evidence) == {closed.number, still_open.number}
+    # Two cases (the closed one sits in four denominators) are fewer than the default three.
+    assert (d01.rank, d01.insufficient, d01.shortfall) == (None, True, ["few_cases"])
+    assert d01.evidence["rank.shortfall"] == ["few_cases"]
+    assert d01.composite is not None
+
+    # An inspection id is not a case: 甲一 counts its own cases only (the relapse is 甲二's).
+    a1 = area(compute(period=week47, unit_kind=UnitKind.AREA, now=NOW))
+    assert case_evidence(a1.evidence) == {closed.number, still_open.number}
+    assert (a1.rank, a1.insufficient) == (1, False)
 
 
 def test_participation_has_no_data_yet(world, make_case, week47):

@@ -11,14 +11,19 @@ from zhenxing.assessment import services
 from zhenxing.assessment.indicators import Unit, UnitResult, list_members, rank_results
 from zhenxing.assessment.models import (
     Indicator,
+    IndicatorWeight,
     ListEntry,
     ListKind,
     ListRule,
     PeriodKind,
+    Scheme,
+    ScoreSnapshot,
     UnitKind,
 )
 from zhenxing.core.models import AuditEntry
 from zhenxing.inspections.models import Inspection, InspectionStatus
+
+from .conftest import at
 
 
 def results(**composites):
@@ -94,6 +99,26 @@ def test_a_rule_without_criteria_lists_nobody_and_the_other_lists_fields_are_ign
     # A red rule does not read the black list's fields, and the reverse.
     assert list_members(rule(ListKind.RED, bottom_n=2, max_composite=Decimal("99")), ranked) == []
     assert list_members(rule(ListKind.BLACK, top_n=2, min_composite=Decimal("1")), ranked) == []
+
+
+def test_units_below_the_evidence_bar_are_never_listed_nor_counted_from_the_bottom():
+    made = [
+        UnitResult(
+            unit=Unit(kind=UnitKind.AREA, key=key, name=key, path=f"GC/{key}/", pk=0),
+            values={},
+            composite=Decimal(str(value)),
+            rank=None,
+            insufficient=key.startswith("X"),
+        )
+        for key, value in {"A": 90, "B": 80, "C": 70, "X1": 100, "X2": 10}.items()
+    ]
+    ranked = rank_results(made)
+    # X1 (100) and X2 (10) had too little evidence to be ranked: neither the best nor the worst.
+    assert keys(list_members(rule(ListKind.RED, top_n=1), ranked)) == ["A"]
+    assert keys(list_members(rule(ListKind.RED, min_composite=Decimal("95")), ranked)) == []
+    assert keys(list_members(rule(ListKind.BLACK, bottom_n=1), ranked)) == ["C"]
+    assert keys(list_members(rule(ListKind.BLACK, bottom_n=2), ranked)) == ["C", "B"]
+    assert keys(list_members(rule(ListKind.BLACK, max_composite=Decimal("75")), ranked)) == ["C"]
 
 
 # --- drawn at close, re-drawn at recompute ---------------------------------------------------
@@ -189,6 +214,34 @@ def test_recompute_redraws_the_lists_and_keeps_the_old_entries(
         ("片区黑榜", "GC01-01-B"): (ListKind.BLACK, Decimal("80.00"), 2),
         ("社区红榜", "GC01"): (ListKind.RED, Decimal("85.00"), 1),
     }
+
+
+def test_an_area_never_inspected_is_neither_red_nor_black(
+    world, week47, scored_week, rules, make_case, frozen
+):
+    from zhenxing.territory.services import region_create
+
+    # A fourth area, 甲三, with enough cases but no inspection: composite 0, every case overdue.
+    coop = world.area_a1.parent
+    a3 = region_create(code="GC01-01-C", name="甲三片区", parent=coop, actor=None)
+    for _i in range(4):
+        make_case(a3, reported=at(16), dispatched=at(16, 13), deadline=at(18))
+    # Weighed by its overdue rate too, so that 甲三 has a composite (0.00): the worst of all.
+    IndicatorWeight.objects.create(
+        scheme=Scheme.objects.get(is_active=True), indicator=Indicator.OVERDUE_RATE, weight=1
+    )
+    ListRule.objects.filter(pk=rules["red"].pk).update(min_composite=Decimal("0"))
+    services.period_close(period=week47, actor=world.admin)
+    entries = current_entries(week47)
+    assert ("片区黑榜", "GC02-01-A") in entries
+    assert not [key for key in entries if key[1] == "GC01-01-C"]
+    assert ScoreSnapshot.objects.get(unit_key="GC01-01-C").composite == Decimal("0.00")
+    # The red rule (top 1, or any composite ≥ 0) lists the three inspected areas only.
+    assert sorted(key for name, key in entries if name == "片区红榜") == [
+        "GC01-01-A",
+        "GC01-01-B",
+        "GC02-01-A",
+    ]
 
 
 def test_an_open_period_has_no_entries(world, week47, scored_week, rules):
