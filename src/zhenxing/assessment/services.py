@@ -170,6 +170,16 @@ def period_close(*, period: Period, actor: Any) -> Period:
             raise AssessmentConflict(
                 _("%(period)s was closed meanwhile.") % {"period": locked.label}
             )
+        if locked.kind == PeriodKind.WEEK:
+            # A closed week's inspections can no longer be scored: its unscored ones are void.
+            from zhenxing.inspections.services import inspections_void_unscored
+
+            inspections_void_unscored(
+                start=locked.start,
+                end=locked.end,
+                actor=actor,
+                reason=_("The week is closed; inspections not scored are void."),
+            )
         scheme = active_scheme()
         results = _snapshot_rows(locked, scheme, actor, now)
         entries = _list_rows(locked, results, now)

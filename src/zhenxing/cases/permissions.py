@@ -101,9 +101,7 @@ def sources_for(user: Any) -> list[str]:
         return []
     sources: list[str] = []
     if is_office_admin(user):
-        # The covert-inspection team works for the office, which also opens
-        # cases from its inspectors' findings (inspections.services).
-        sources += [Source.OFFICE, Source.RESIDENT, Source.INSPECTION]
+        sources += [Source.OFFICE, Source.RESIDENT]
     if has_role(user, Role.INSPECTOR):
         sources.append(Source.INSPECTION)
     if has_role(user, Role.PARTY_MEMBER):

@@ -66,7 +66,13 @@ from zhenxing.inspections.models import (
 )
 from zhenxing.inspections.selectors import draw_from, eligible_areas, templates_for_areas
 from zhenxing.people.models import Role
-from zhenxing.people.scopes import ALL, office_admin_paths, role_regions
+from zhenxing.people.scopes import (
+    ALL,
+    administers_whole_territory,
+    office_admin_paths,
+    role_regions,
+)
+from zhenxing.territory.lookup import find_area
 from zhenxing.territory.models import Region, area_depth
 
 # The furthest ahead a round may be planned: beyond a year a date is a typing error.
@@ -619,6 +625,12 @@ def round_cancel(
         voided = Inspection.objects.filter(round=locked, status=InspectionStatus.PENDING).update(
             status=InspectionStatus.VOID, void_reason=reason, version=F("version") + 1
         )
+        if not voided:
+            # Every area was scored (or voided) meanwhile: the round is done, not cancelled.
+            # Raising here rolls the round's own update back.
+            raise InspectionConflict(
+                _("Every area of this round is scored or void: there is nothing to cancel.")
+            )
         locked.status, locked.cancelled_at, locked.cancel_reason = (
             RoundStatus.CANCELLED,
             now,
@@ -741,6 +753,19 @@ def inspection_submit(
             raise InspectionConflict(
                 _("This inspection was cancelled; it can no longer be scored.")
             )
+        # Before the permission (which refuses it too): say why. Once the week
+        # is closed its figures are final and its circular may be out; a late
+        # score would change nothing there and would hide the published week
+        # from the community again. (A close racing this submit waits on this
+        # row to void it, then finds it scored and counts it.)
+        if permissions.week_closed_on(locked.date):
+            raise InspectionError(
+                _(
+                    "The assessment week of %(date)s is closed and its figures are final; "
+                    "this inspection can no longer be scored."
+                )
+                % {"date": locked.date.isoformat()}
+            )
         _allowed(
             actor,
             lambda: permissions.can_score(actor, locked),
@@ -844,7 +869,55 @@ def _case_photos(finding: Finding) -> list[ValidatedPhoto]:
     return photos
 
 
+def _in_area(lat: float | None, lng: float | None, area: Region) -> tuple[float, float] | None:
+    """(lat, lng) when given and the point → area lookup puts it in `area`; else None."""
+    if lat is None or lng is None:
+        return None
+    try:
+        found = find_area(lat, lng)
+    except ValueError:  # not a position on Earth: as good as none
+        return None
+    return (lat, lng) if found is not None and found.pk == area.pk else None
+
+
+def _case_place(finding: Finding, inspection: Inspection) -> tuple[float, float, str]:
+    """Where a finding's case is filed: (lat, lng, address), always in the inspected area.
+
+    The inspected area is authoritative: the score and the circular name it,
+    and `case_report` files a case in whatever area its position falls in. A
+    phone's fix off by a street, or a photo taken from the neighbouring
+    area, would otherwise hand the case to another area or community. So the
+    finding's position, else the inspection's, is used only when it lies in
+    the inspected area; failing both, the area's centre (a point inside it),
+    and the address says the pin stands for the whole area.
+    """
+    area = inspection.area
+    for lat, lng in ((finding.lat, finding.lng), (inspection.lat, inspection.lng)):
+        inside = _in_area(lat, lng, area)
+        if inside is not None:
+            return (*inside, "")
+    centre = _in_area(area.centroid_lat, area.centroid_lng, area)
+    if centre is None:
+        raise InspectionError(
+            _(
+                "%(area)s has no usable boundary on the map, so the case cannot be placed in "
+                "it; ask the office to fix the area's boundary, or report the spot as a new "
+                "case instead."
+            )
+            % {"area": area.name}
+        )
+    address = _("Inspected area: %(area)s") % {"area": area.name}
+    return (*centre, address)
+
+
 def _open_case(*, finding: Finding, inspection: Inspection, actor: Any, description: str) -> Case:
+    """File the finding's case; the caller has checked that `actor` may (score or open cases).
+
+    The case is filed by nobody (`case_report(actor=None)`): its reporter and
+    its first event would otherwise name the covert inspector to the
+    community that must rectify it. The real actor is kept in the audit rows
+    (`inspection.open_case`, `inspection.submit`), which communities do not see.
+    """
     from zhenxing.cases.services import CaseError, case_report
 
     locked = (
@@ -858,35 +931,30 @@ def _open_case(*, finding: Finding, inspection: Inspection, actor: Any, descript
     item = locked.item
     if item.category_id is None:
         raise InspectionError(_no_category(item.text))
-    if locked.lat is not None and locked.lng is not None:
-        lat, lng = locked.lat, locked.lng
-    elif inspection.lat is not None and inspection.lng is not None:
-        lat, lng = inspection.lat, inspection.lng
-    else:
-        lat, lng = inspection.area.centroid_lat, inspection.area.centroid_lng
+    lat, lng, address = _case_place(locked, inspection)
     text = (description or "").strip()
     if not text:
-        # What was seen, never the points: a case is no place for the embargoed score.
-        text = _("%(item)s: %(count)d %(unit)s") % {
-            "item": item.text,
-            "count": locked.count,
-            "unit": item.unit,
-        }
+        # What was seen, never how many times nor the points: with the public
+        # checklist, a count gives the embargoed score away.
+        text = item.text
         if locked.note:
             text = f"{text}\n{locked.note}"
     try:
         case = case_report(
-            actor=actor,
+            actor=None,
             category=item.category,
             source=Source.INSPECTION,
             description=text,
             lat=lat,
             lng=lng,
             area=inspection.area,
+            address=address,
             photos=_case_photos(locked),
         )
     except CaseError as exc:
         raise InspectionError(str(exc)) from exc
+    if case.region_id != inspection.area_id:  # the map changed between the two lookups
+        raise _changed_meanwhile()
     if not Finding.objects.filter(pk=locked.pk, case__isnull=True).update(case=case):
         raise _changed_meanwhile()
     finding.case = case
@@ -904,8 +972,8 @@ def _open_case(*, finding: Finding, inspection: Inspection, actor: Any, descript
 def finding_open_case(*, finding: Finding, actor: Any, description: str = "") -> Case:
     """Open a case (source: inspection) from a finding, with the finding's photos as before-photos.
 
-    Where: the finding's position, else the inspection's, else the area's
-    centre. One case per finding.
+    Where: the finding's position, else the inspection's, if it lies in the
+    inspected area; else the area's centre (`_case_place`). One case per finding.
     """
     with _write_lock_busy_is_conflict(), files_removed_on_error(), transaction.atomic():
         inspection = (
@@ -984,6 +1052,61 @@ def inspection_void(
             },
         )
     return locked
+
+
+def inspections_void_unscored(
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    actor: Any,
+    reason: str,
+) -> int:
+    """Void every pending inspection dated in [start, end) with `reason`; returns how many.
+
+    Called by `assessment.services.period_close` when a week closes: an
+    inspection of a closed week can no longer be scored (`inspection_submit`,
+    `permissions.can_score`), so left pending it would sit on the inspectors'
+    lists and in its round for ever. Scored ones are untouched. Each voided
+    inspection gets its own audit row (`inspection.void_unscored`).
+    """
+    reason = _need(reason, _("Say why the inspections are voided."))
+    if len(reason) > 200:
+        raise InspectionError(_("Keep the reason to 200 characters."))
+    # Every inspection of the period, whatever its area: the whole territory's office.
+    _allowed(
+        actor,
+        lambda: administers_whole_territory(actor),
+        _("You may not void inspections across the territory."),
+    )
+    with transaction.atomic():
+        pending = list(
+            Inspection.objects.select_for_update(of=("self",))
+            .between(start, end)
+            .filter(status=InspectionStatus.PENDING)
+            .select_related("area")
+            .order_by("date", "area_path", "pk")
+        )
+        voided = 0
+        for inspection in pending:
+            # Guarded by the status too: without row locks (SQLite) a submit
+            # that won meanwhile keeps its score.
+            if not Inspection.objects.filter(
+                pk=inspection.pk, status=InspectionStatus.PENDING
+            ).update(status=InspectionStatus.VOID, void_reason=reason, version=F("version") + 1):
+                continue
+            voided += 1
+            audit.record(
+                actor=actor,
+                action="inspection.void_unscored",
+                obj=inspection,
+                summary=_("Unscored inspection of %(area)s on %(date)s voided")
+                % {"area": inspection.area.name, "date": inspection.date.isoformat()},
+                changes={
+                    "status": [InspectionStatus.PENDING, InspectionStatus.VOID],
+                    "reason": reason,
+                },
+            )
+    return voided
 
 
 # --- the end of the embargo --------------------------------------------------------

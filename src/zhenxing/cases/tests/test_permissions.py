@@ -101,7 +101,7 @@ def test_a_case_outside_ones_scope_is_not_found(world, spread):
 @pytest.mark.parametrize(
     "name, sources",
     [
-        ("admin", ["office", "resident", "inspection"]),
+        ("admin", ["office", "resident"]),
         ("secretary_a", ["office", "resident"]),
         ("team_leader_a", ["office", "resident"]),
         ("inspector_a", ["inspection"]),

@@ -7,6 +7,7 @@
       A03 宣传栏破损 −5 per 处, at most −5, opens cases under 乱堆乱放
 - `road_template`: a checklist of the road type (ROAD v1, in use) and
   GC02-01-A (乙一片区) made a road area.
+- `admin_a`: an office admin of 社区甲 only.
 - `round_a`: today's round on 社区甲's two areas, walked by `world.inspector_a`
   (`round_a.i1` GC01-01-A, `round_a.i2` GC01-01-B, both assigned to them).
 - `round_all`: today's round on all three areas of the world, walked by
@@ -220,6 +221,16 @@ def inspector_gc(world):
 
     user = User.objects.create_user(username="insp_gc", password="x", display_name="巡查员乙")
     RoleAssignment.objects.create(user=user, role=Role.INSPECTOR, region=world.root)
+    return user
+
+
+@pytest.fixture
+def admin_a(world):
+    """An office admin of 社区甲 only (not of the whole subdistrict)."""
+    from zhenxing.people.models import Role, RoleAssignment, User
+
+    user = User.objects.create_user(username="office_a", password="x", display_name="甲办")
+    RoleAssignment.objects.create(user=user, role=Role.OFFICE_ADMIN, region=world.a)
     return user
 
 

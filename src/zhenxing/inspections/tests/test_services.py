@@ -30,7 +30,7 @@ from zhenxing.inspections.services import InspectionConflict, InspectionError
 from zhenxing.people.models import Role, RoleAssignment, User
 from zhenxing.territory.models import Region
 
-from .conftest import IN_A1, IN_A2, days, finding, photo, submit
+from .conftest import IN_A1, IN_A2, IN_B1, days, finding, photo, submit
 
 
 @pytest.fixture(autouse=True)
@@ -209,6 +209,25 @@ def test_cancelling_is_refused_when_stale_done_unexplained_or_not_the_office(rou
     assert audit_actions().count("round.cancel") == 1
 
 
+def test_a_round_with_nothing_left_pending_cannot_be_cancelled(round_a, insp, world):
+    # The page hides the button, but a second tab (or a race with the last score) may post.
+    submit(round_a.i1, world.inspector_a)
+    services.inspection_void(
+        inspection=services.inspection_submit(
+            inspection=Inspection.objects.get(pk=round_a.i2.pk),
+            actor=world.inspector_a,
+            findings=[],
+        ),
+        actor=world.admin,
+        reason="重复",
+    )
+    with pytest.raises(InspectionConflict, match="nothing to cancel"):
+        services.round_cancel(round_=round_a, actor=world.admin, reason="台风")
+    round_a.refresh_from_db()
+    assert round_a.status == RoundStatus.PLANNED and round_a.cancelled_at is None
+    assert "round.cancel" not in audit_actions()
+
+
 # --- inspection_submit: scoring --------------------------------------------------------
 
 
@@ -293,6 +312,34 @@ def test_a_round_of_a_later_day_is_scored_on_that_day(insp, world):
     round_ = plan(world, date=days(1), areas=[world.area_a1])
     with pytest.raises(InspectionError, match="score it on that day"):
         submit(round_.inspections.get(), world.inspector_a)
+
+
+def close_week_of(day: datetime.date) -> None:
+    """Mark the assessment week holding `day` closed, as `period_close` would."""
+    from zhenxing.assessment.models import Period, PeriodKind
+    from zhenxing.assessment.services import period_for
+
+    week = period_for(kind=PeriodKind.WEEK, day=day)
+    Period.objects.filter(pk=week.pk).update(closed_at=timezone.now())
+
+
+def test_an_inspection_of_a_closed_week_is_not_scored(round_a, insp, world):
+    from zhenxing.assessment.models import PeriodKind
+    from zhenxing.assessment.services import period_for
+
+    # A closed month (or an open week) changes nothing: the week is what counts.
+    month = period_for(kind=PeriodKind.MONTH, day=round_a.i1.date)
+    type(month).objects.filter(pk=month.pk).update(closed_at=timezone.now())
+    period_for(kind=PeriodKind.WEEK, day=round_a.i1.date)
+    assert submit(round_a.i2, world.inspector_a).status == InspectionStatus.SUBMITTED
+    close_week_of(round_a.i1.date)
+    # A clear refusal, for the inspector and for trusted code alike.
+    for actor in (world.inspector_a, None):
+        with pytest.raises(InspectionError, match="week of .* is closed"):
+            submit(round_a.i1, actor, finding(insp.garbage, 1))
+    assert Inspection.objects.get(pk=round_a.i1.pk).status == InspectionStatus.PENDING
+    assert Finding.objects.count() == 0
+    assert audit_actions().count("inspection.submit") == 1
 
 
 @pytest.mark.parametrize(
@@ -410,13 +457,40 @@ def test_one_tap_opens_a_case_with_the_findings_photos(round_a, insp, world, pri
     case = garbage.case
     assert case.source == Source.INSPECTION and case.category == insp.garbage_cat
     assert case.region == world.area_a1 and (case.lat, case.lng) == IN_A1
-    assert case.reporter == world.inspector_a
-    assert case.description == "暴露垃圾: 3 处\n桥下"
-    assert "94" not in case.description  # no score on a case
+    assert case.address == ""  # a position inside the area: no need to explain the pin
+    # What was seen and the note; neither the count nor any points: with the
+    # public checklist, "3 处" gives the embargoed score (−6 → 94) away.
+    assert case.description == "暴露垃圾\n桥下"
+    assert not any(digit in case.description for digit in "0123456789")
     assert not case.photos.exists()
     actions = audit_actions()
     assert actions.index("inspection.submit") < actions.index("inspection.open_case")
     assert "case.report" in actions
+
+
+def test_a_findings_case_names_no_inspector(round_a, insp, world, private_media, client_for):
+    from django.urls import reverse
+
+    world.inspector_a.display_name = "巡查员甲"
+    world.inspector_a.save()
+    done = submit(
+        round_a.i1,
+        world.inspector_a,
+        finding(insp.garbage, 2, lat=IN_A1[0], lng=IN_A1[1], open_case=True),
+    )
+    case = done.findings.get().case
+    # Filed by nobody: the community must not learn who its covert inspector is.
+    assert case.reporter is None
+    assert not case.events.exclude(actor=None).exists()
+    assert not case.photos.exclude(uploaded_by=None).exists()
+    # The real actor is kept where communities do not look: the audit log.
+    for action in ("inspection.submit", "inspection.open_case"):
+        assert AuditEntry.objects.get(action=action).actor == world.inspector_a
+    assert AuditEntry.objects.get(action="case.report").actor is None
+    response = client_for(world.secretary_a).get(reverse("cases:detail", args=[case.number]))
+    html = response.content.decode()
+    assert response.status_code == 200 and case.number in html
+    assert "insp_a" not in html and "巡查员甲" not in html
 
 
 def test_a_case_from_a_finding_carries_copies_of_its_photos(round_a, insp, world, private_media):
@@ -432,21 +506,74 @@ def test_a_case_from_a_finding_carries_copies_of_its_photos(round_a, insp, world
     assert [p.sha256 for p in before] == [p.sha256 for p in originals]
     assert {p.token for p in before}.isdisjoint({p.token for p in originals})
     assert all(p.original.startswith("cases/") for p in before)
-    # The finding had no pin: it took the GPS of its photo, and so does the case.
-    assert case.region == world.area_a2
+    # The finding had no pin and took the GPS of its photo, which lies in the
+    # neighbouring area (甲二): the case still goes to the inspected one, at its centre.
+    assert done.findings.get().lng == pytest.approx(IN_A2[1], abs=1e-4)
+    assert case.region == world.area_a1
+    assert (case.lat, case.lng) == pytest.approx((23.005, 113.105))
+
+
+def test_a_case_stays_in_the_inspected_area_whatever_the_gps_says(
+    round_a, insp, world, private_media
+):
+    # A photo taken from across the border (in 社区乙): the finding keeps its
+    # GPS as evidence, but the case goes to the inspected area, not to 社区乙.
+    done = submit(
+        round_a.i1,
+        world.inspector_a,
+        finding(insp.garbage, 1, photos=[photo(gps=IN_B1)], open_case=True),
+        finding(insp.board, 1, lat=IN_A2[0], lng=IN_A2[1], open_case=True),
+    )
+    garbage = done.findings.get(item=insp.garbage)
+    assert garbage.lat == pytest.approx(IN_B1[0], abs=1e-4)
+    # Neither the finding's nor the inspection's position (none) lies in the
+    # area: its centre, and the address says so.
+    case = garbage.case
+    assert case.region == world.area_a1 and case.region_path.startswith("GC/GC01/")
+    assert (case.lat, case.lng) == pytest.approx((23.005, 113.105))
+    assert case.address == "Inspected area: 甲一片区"
+    # In the neighbouring area of the same community: the inspected one still wins.
+    assert done.findings.get(item=insp.board).case.region == world.area_a1
+
+
+def test_a_finding_outside_the_area_takes_the_inspections_position(
+    scored_a1, insp, world, private_media
+):
+    row = scored_a1.findings.get()
+    Finding.objects.filter(pk=row.pk).update(lat=IN_B1[0], lng=IN_B1[1])
+    case = services.finding_open_case(finding=row, actor=world.inspector_a)
+    # The inspector's phone at submit (IN_A1) lies in the area: that is the place.
+    assert case.region == world.area_a1 and (case.lat, case.lng) == IN_A1
+    assert case.address == ""
+
+
+def test_an_area_that_cannot_be_placed_on_the_map_refuses_the_case(
+    round_a, insp, world, private_media
+):
+    Region.objects.filter(pk=world.area_a1.pk).update(
+        geometry=None, centroid_lat=None, centroid_lng=None
+    )
+    with pytest.raises(InspectionError, match="no usable boundary"):
+        submit(
+            round_a.i1,
+            world.inspector_a,
+            finding(insp.garbage, 1, lat=IN_A1[0], lng=IN_A1[1], open_case=True),
+        )
+    assert not Case.objects.exists()
+    assert Inspection.objects.get(pk=round_a.i1.pk).status == InspectionStatus.PENDING
 
 
 def test_a_refused_case_refuses_the_whole_score_and_leaves_no_file(
     round_a, insp, world, private_media
 ):
-    far_away = (40.0, 116.4)  # outside the territory: case_report refuses it
-    with pytest.raises(InspectionError, match="outside the territory"):
+    # The item's category was retired after the checklist went live: case_report refuses it.
+    insp.garbage_cat.is_active = False
+    insp.garbage_cat.save()
+    with pytest.raises(InspectionError, match="no longer in use"):
         submit(
             round_a.i1,
             world.inspector_a,
-            finding(
-                insp.garbage, 1, photos=[photo()], lat=far_away[0], lng=far_away[1], open_case=True
-            ),
+            finding(insp.garbage, 1, photos=[photo()], open_case=True),
             photos=[photo()],
         )
     assert Inspection.objects.get(pk=round_a.i1.pk).status == InspectionStatus.PENDING
@@ -459,7 +586,8 @@ def test_a_case_is_opened_later_by_the_inspector_or_the_office(
 ):
     row = scored_a1.findings.get()
     case = services.finding_open_case(finding=row, actor=world.inspector_a, description="  ")
-    assert case.reporter == world.inspector_a
+    assert case.reporter is None and case.description == "暴露垃圾"
+    assert AuditEntry.objects.get(action="inspection.open_case").actor == world.inspector_a
     # No pin on the finding: the inspection's position (the inspector's phone).
     assert (case.lat, case.lng) == IN_A1
     row.refresh_from_db()
@@ -474,15 +602,15 @@ def test_the_office_opens_a_case_from_an_inspectors_finding(scored_a1, world, pr
     case = services.finding_open_case(
         finding=scored_a1.findings.get(), actor=world.admin, description="请清理"
     )
-    # The office runs the inspection team: it files the case in its own name,
-    # and the audit row of the finding names it too.
-    assert case.reporter == world.admin and case.description == "请清理"
+    # Filed by nobody, like the inspector's; the audit row of the finding names the admin.
+    assert case.reporter is None and case.description == "请清理"
     assert case.source == "inspection"
     entry = AuditEntry.objects.get(action="inspection.open_case")
     assert entry.actor == world.admin and entry.changes["case"] == case.number
     # Neither the finding nor the inspection had a position: the area's centre.
     assert case.region == world.area_a1
     assert (case.lat, case.lng) == pytest.approx((23.005, 113.105))
+    assert case.address == "Inspected area: 甲一片区"
 
 
 def test_no_case_from_an_item_without_a_category(round_a, insp, world):
@@ -565,6 +693,79 @@ def test_cases_from_a_voided_score_stay_open(round_a, insp, world, private_media
     done = submit(round_a.i1, world.inspector_a, finding(insp.garbage, 1, open_case=True))
     services.inspection_void(inspection=done, actor=world.admin, reason="x")
     assert Case.objects.get().is_open
+
+
+# --- inspections_void_unscored ------------------------------------------------------
+
+
+def test_the_unscored_inspections_of_a_span_are_voided(
+    round_a, round_all, scored_a1, world, inspector_gc
+):
+    later = plan(world, date=days(1), areas=[world.area_a1]).inspections.get()
+    today = timezone.localdate()
+    count = services.inspections_void_unscored(
+        start=today, end=days(1), actor=world.admin, reason=" 本周已定稿 "
+    )
+    # round_a's second area and round_all's three; not the scored one, nor tomorrow's.
+    assert count == 4
+    voided = Inspection.objects.filter(status=InspectionStatus.VOID)
+    assert set(voided.values_list("pk", flat=True)) == {
+        round_a.i2.pk,
+        round_all.i1.pk,
+        round_all.i2.pk,
+        round_all.ib.pk,
+    }
+    assert set(voided.values_list("void_reason", "version")) == {("本周已定稿", 2)}
+    assert Inspection.objects.get(pk=scored_a1.pk).status == InspectionStatus.SUBMITTED
+    assert Inspection.objects.get(pk=later.pk).status == InspectionStatus.PENDING
+    entries = AuditEntry.objects.filter(action="inspection.void_unscored")
+    assert entries.count() == 4
+    assert {e.actor for e in entries} == {world.admin}
+    assert {e.object_id for e in entries} == {str(pk) for pk in voided.values_list("pk", flat=True)}
+    assert all(e.changes["reason"] == "本周已定稿" for e in entries)
+    # Nothing left to void: nothing done, no audit row.
+    again = services.inspections_void_unscored(
+        start=today, end=days(1), actor=None, reason="本周已定稿"
+    )
+    assert again == 0 and entries.count() == 4
+
+
+def test_voiding_unscored_needs_a_reason_and_the_whole_territorys_office(round_a, world, admin_a):
+    today = timezone.localdate()
+    with pytest.raises(InspectionError, match="Say why"):
+        services.inspections_void_unscored(start=today, end=days(1), actor=world.admin, reason=" ")
+    for actor in (admin_a, world.inspector_a, world.secretary_a, world.nobody):
+        with pytest.raises(PermissionDenied):
+            services.inspections_void_unscored(start=today, end=days(1), actor=actor, reason="x")
+    assert not Inspection.objects.filter(status=InspectionStatus.VOID).exists()
+    assert "inspection.void_unscored" not in audit_actions()
+
+
+def test_closing_a_week_voids_its_unscored_inspections(insp, world, time_machine):
+    import zoneinfo
+
+    from django.conf import settings
+
+    from zhenxing.assessment.models import PeriodKind
+    from zhenxing.assessment.services import period_close, period_for
+
+    monday = datetime.datetime(2026, 11, 2, 9, tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    time_machine.move_to(monday, tick=False)
+    round_ = plan(world)
+    a1 = round_.inspections.get(area=world.area_a1)
+    a2 = round_.inspections.get(area=world.area_a2)
+    submit(a1, world.inspector_a)
+    time_machine.move_to(monday + datetime.timedelta(days=40), tick=False)
+    # A month's close leaves the inspections alone: only a week's close is final for them.
+    period_close(period=period_for(kind=PeriodKind.MONTH, day=monday.date()), actor=world.admin)
+    assert Inspection.objects.get(pk=a2.pk).status == InspectionStatus.PENDING
+    period_close(period=period_for(kind=PeriodKind.WEEK, day=monday.date()), actor=world.admin)
+    stored = Inspection.objects.get(pk=a2.pk)
+    assert stored.status == InspectionStatus.VOID
+    assert stored.void_reason == "The week is closed; inspections not scored are void."
+    assert Inspection.objects.get(pk=a1.pk).status == InspectionStatus.SUBMITTED
+    assert AuditEntry.objects.get(action="inspection.void_unscored").actor == world.admin
+    assert not mine(world.inspector_a, monday.date()).filter(pk=a2.pk).exists()
 
 
 # --- inspections_release -------------------------------------------------------------
