@@ -29,19 +29,19 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime
-import decimal
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, Exists, OuterRef, Q, Sum, Value, When
-from django.db.models import Case as SqlCase
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from zhenxing.assessment.models import (
     Circular,
@@ -72,8 +72,10 @@ RATE_INDICATORS = frozenset(
 )
 # How many areas the "lowest inspection scores" table lists.
 AREAS_BOTTOM = 10
-# How many black spots a circular exposes (a page of photos, not a case list).
+# How many black spots a circular exposes (a page of photos, not a case list), and how many
+# of those slots open cases take when there are enough put-right ones to fill the others.
 BLACK_SPOTS_MAX = 12
+BLACK_SPOTS_OPEN_MAX = 6
 # The document-number prefix (发文字号) when the settings name none.
 DEFAULT_NUMBER_PREFIX = "桂振兴通"
 NOTIFY_KIND = "circular_published"
@@ -146,24 +148,113 @@ def default_issuing_body(scope: Region) -> str:
     return _("%(scope)s rural revitalisation office") % {"scope": scope.name}
 
 
-# --- formatting shared with the documents ---------------------------------------------------
+# --- the sections, and formatting shared with the page and the documents -------------------
+
+# The circular's sections in the order the page, the DOCX and the PDF print them (一、… 六、).
+# One list, so that the three cannot drift apart; `sections()` gives it in the active language.
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("summary", gettext_noop("1. The period in figures")),
+    ("ranking", gettext_noop("2. Composite ranking of the communities")),
+    ("areas", gettext_noop("3. Areas with the lowest inspection scores")),
+    ("lists", gettext_noop("4. Red and black lists")),
+    ("black_spots", gettext_noop("5. Black spots exposed")),
+    ("incentives", gettext_noop("6. Rewards and criticism")),
+)
+# What an inspection score means where two different ones appear: a community's figure in
+# the ranking is the mean of all its inspections, an area's the mean of that area's own.
+SECTION_NOTES: dict[str, str] = {
+    "ranking": gettext_noop(
+        "A community's inspection score is the mean score of all its inspections in the "
+        "period; each area's own score is in the next section."
+    ),
+    "areas": gettext_noop(
+        "An area's score is the mean score of its own inspections in the period."
+    ),
+}
+
+
+def sections() -> list[list[str]]:
+    """[[key, title], ...] in order, the titles in the active language (lists: JSON keeps them)."""
+    return [[key, _(title)] for key, title in SECTIONS]
+
+
+def section_notes() -> dict[str, str]:
+    return {key: _(note) for key, note in SECTION_NOTES.items()}
+
+
+def content_sections(content: dict[str, Any]) -> list[list[str]]:
+    """The sections a content names; a content frozen before they were stored gets today's."""
+    return [list(pair) for pair in content.get("sections") or sections()]
+
+
+def half_up(value: Any, places: int = 2) -> Decimal | None:
+    """`value` rounded as the engine rounds (indicators.py): in decimals, half up.
+
+    Never Python's round() on a binary float, which turns 72.125 into 72.12.
+    """
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
 
 
 def format_value(indicator: str, value: float | None) -> str:
-    """An indicator as officials read it: rates in %, scores and per-1,000 figures to 0.1."""
+    """An indicator as officials read it: rates in % to 0.1, the inspection score to 0.01
+    (as the engine keeps it, and as areas' scores are shown), participation to 0.1."""
     if value is None:
         return "—"
     if indicator in RATE_INDICATORS:
-        return f"{value * 100:.1f}%"
-    return f"{value:.1f}"
+        return format_rate(value)
+    if indicator == Indicator.INSPECTION_SCORE:
+        return format_composite(value)
+    return f"{half_up(value, 1)}"
 
 
-def format_composite(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
+def format_composite(value: Any) -> str:
+    """A composite or a score to two places ("85.00"), half up; "—" without one."""
+    return "—" if value is None else f"{half_up(value, 2)}"
 
 
-def format_rate(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+def format_rate(value: Any) -> str:
+    """A fraction as a percentage to 0.1 ("66.7%"), half up; "—" without one."""
+    return "—" if value is None else f"{half_up(Decimal(str(value)) * 100, 1)}%"
+
+
+def _count_text(value: Any) -> str:
+    return "—" if value is None else str(int(value))
+
+
+def summary_figures(content: dict[str, Any]) -> list[tuple[str, str]]:
+    """Section 一's headline figures as (label, figure) pairs, for the page and the documents."""
+    s = content.get("summary") or {}
+    if not s:
+        return []
+    lowest = s.get("lowest_area")
+    lowest_text = (
+        _("%(area)s (%(community)s) %(score)s")
+        % {
+            "area": lowest["unit_name"],
+            "community": lowest.get("community", ""),
+            "score": format_composite(lowest.get("score")),
+        }
+        if lowest
+        else "—"
+    )
+    return [
+        (_("Inspections scored"), _count_text(s.get("inspections_scored"))),
+        (_("Areas inspected"), _count_text(s.get("areas_inspected"))),
+        (_("Mean score of all inspections"), format_composite(s.get("mean_score"))),
+        (_("Lowest area score"), lowest_text),
+        (_("Problems found"), _count_text(s.get("findings"))),
+        (_("Cases opened from inspections"), _count_text(s.get("cases_opened"))),
+        (_("Cases reported by inspectors"), _count_text(s.get("inspection_cases"))),
+        (_("Black spots exposed"), _count_text(s.get("black_spots"))),
+        (_("Black spots still open"), _count_text(s.get("black_spots_open"))),
+        (_("Cases due to close"), _count_text(s.get("cases_due"))),
+        (_("Cases closed"), _count_text(s.get("cases_closed"))),
+        (_("Closure rate"), format_rate(s.get("closure_rate"))),
+        (_("On-time closure rate"), format_rate(s.get("on_time_rate"))),
+        (_("Communities ranked"), _count_text(s.get("communities_ranked"))),
+    ]
 
 
 # --- the content -------------------------------------------------------------------
@@ -171,13 +262,15 @@ def format_rate(value: float | None) -> str:
 
 def _plain(value: Any) -> Any:
     """A number as JSON keeps it: Decimals become floats (2 places are all they carry)."""
-    if isinstance(value, decimal.Decimal):
+    if isinstance(value, Decimal):
         return float(value)
     return value
 
 
 def _round(value: Any, places: int = 2) -> float | None:
-    return None if value is None else round(float(value), places)
+    """A figure for the JSON content, rounded half up as the engine rounds."""
+    rounded = half_up(value, places)
+    return None if rounded is None else float(rounded)
 
 
 def _local_bounds(period: Period) -> tuple[datetime.datetime, datetime.datetime]:
@@ -241,13 +334,19 @@ def _ranking_rows(results: Sequence[Any], scope: Region) -> list[dict[str, Any]]
                 "unit_name": r.unit.name,
                 "unit_path": r.unit.path,
                 "composite": _round(r.composite),
+                # Too little evidence to be ranked (the engine's minimum): shown, never ranked.
+                "insufficient": bool(getattr(r, "insufficient", False)),
                 **{indicator: values.get(indicator, {}).get("value") for indicator in Indicator},
                 "values": values,
             }
         )
-    # The engine lists units best first (unranked last); a subset keeps that order.
+    # The engine lists units best first (unranked last); a subset keeps that order and
+    # re-ranks among itself only the units the engine ranked.
     if len(inside) != len(results):
-        for row, rank in zip(rows, _competition_ranks([r["composite"] for r in rows]), strict=True):
+        ranked = [row for row, r in zip(rows, inside, strict=True) if r.rank is not None]
+        for row, rank in zip(
+            ranked, _competition_ranks([row["composite"] for row in ranked]), strict=True
+        ):
             row["rank"] = rank
     return rows
 
@@ -277,12 +376,23 @@ def _community_names(paths: Iterable[str]) -> dict[str, str]:
     return dict(Region.objects.filter(path__in=wanted).values_list("path", "name"))
 
 
+def _mean(total: Any, count: int) -> float | None:
+    """A mean score as the engine takes it: the exact sum over the count, rounded half up.
+
+    Not the database's AVG, which SQLite works out in binary floats.
+    """
+    if not count or total is None:
+        return None
+    return _round(Decimal(str(total)) / count)
+
+
 def _area_rows(period: Period, scope: Region) -> list[dict[str, Any]]:
-    """Every inspected area's mean score in the period, the lowest first."""
+    """Every inspected area's score in the period (the mean of its inspections), lowest first."""
     per_area = list(
         _scored_inspections(period, scope)
         .values("area_id")
-        .annotate(mean=Avg("score"), n=Count("id"))
+        .annotate(total=Sum("score"), n=Count("score"))
+        .order_by()
     )
     areas = Region.objects.in_bulk([row["area_id"] for row in per_area])
     communities = _community_names(a.path for a in areas.values())
@@ -295,7 +405,7 @@ def _area_rows(period: Period, scope: Region) -> list[dict[str, Any]]:
                 "unit_name": area.name,
                 "unit_path": area.path,
                 "community": communities.get(community_path(area.path), ""),
-                "score": _round(row["mean"]),
+                "score": _mean(row["total"], row["n"]),
                 "inspections": row["n"],
             }
         )
@@ -391,28 +501,57 @@ def _tidy(lists: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, An
     return tidy
 
 
-def _black_spots(period: Period, scope: Region) -> tuple[int, list[dict[str, Any]]]:
-    """(cases opened from inspections in the period, the ones the circular exposes).
+def _inspection_cases(period: Period, scope: Region) -> Any:
+    """Every case with the source "inspection" reported in the period under the scope.
 
-    Exposed first: closed cases with an after-photo (the before | after pair
-    is what a circular shows), then other closed ones, then open ones; the
-    earliest reported first within each.
+    More than the cases opened from findings: inspectors also report what
+    they come across outside a scored inspection.
     """
-    from zhenxing.cases.models import Case, CasePhoto, PhotoKind, Source, Status
+    from zhenxing.cases.models import Case, Source
 
     start, end = _local_bounds(period)
-    cases = Case.objects.filter(
+    return Case.objects.filter(
         source=Source.INSPECTION, reported_at__gte=start, reported_at__lt=end
     ).under_any([scope.path])
-    total = cases.count()
-    chosen = list(
-        cases.annotate(
-            closed_first=SqlCase(When(status=Status.CLOSED, then=Value(1)), default=Value(0)),
-            has_after=Exists(CasePhoto.objects.filter(case=OuterRef("pk"), kind=PhotoKind.AFTER)),
-        )
-        .select_related("category__parent", "region")
-        .order_by("-closed_first", "-has_after", "reported_at", "pk")[:BLACK_SPOTS_MAX]
+
+
+def _black_spots(period: Period, scope: Region, now: datetime.datetime) -> list[dict[str, Any]]:
+    """The inspection cases the circular exposes: those still to put right, then those put right.
+
+    A circular asks the communities to rectify what it exposes, so open cases
+    come first: overdue ones (at `now`, the longest overdue first), then the
+    others (the earliest reported first), each with its before-photo. Then
+    the closed ones, those with an after-photo (the before | after pair) first,
+    the earliest reported first. Open cases take at most BLACK_SPOTS_OPEN_MAX
+    of the BLACK_SPOTS_MAX places while there are closed ones to fill the rest;
+    places one side cannot fill go to the other. Rejected cases (no problem
+    after all) are never exposed.
+    """
+    from zhenxing.cases.models import CLOCK_STATES, CasePhoto, PhotoKind, Status
+
+    cases = _inspection_cases(period, scope).select_related("category__parent", "region")
+    overdue = Q(status__in=CLOCK_STATES, deadline__lt=now)
+    open_cases = list(
+        cases.exclude(status__in=(Status.CLOSED, Status.REJECTED))
+        .filter(overdue)
+        .order_by("deadline", "reported_at", "pk")[:BLACK_SPOTS_MAX]
     )
+    if len(open_cases) < BLACK_SPOTS_MAX:
+        open_cases += list(
+            cases.exclude(status__in=(Status.CLOSED, Status.REJECTED))
+            .exclude(overdue)
+            .order_by("reported_at", "pk")[: BLACK_SPOTS_MAX - len(open_cases)]
+        )
+    closed_cases = list(
+        cases.filter(status=Status.CLOSED)
+        .annotate(
+            has_after=Exists(CasePhoto.objects.filter(case=OuterRef("pk"), kind=PhotoKind.AFTER))
+        )
+        .order_by("-has_after", "reported_at", "pk")[:BLACK_SPOTS_MAX]
+    )
+    n_open = min(len(open_cases), max(BLACK_SPOTS_OPEN_MAX, BLACK_SPOTS_MAX - len(closed_cases)))
+    chosen = open_cases[:n_open] + closed_cases[: BLACK_SPOTS_MAX - n_open]
+
     photos: dict[int, dict[str, str]] = defaultdict(dict)
     for p in (
         CasePhoto.objects.filter(case__in=[c.pk for c in chosen])
@@ -428,6 +567,7 @@ def _black_spots(period: Period, scope: Region) -> tuple[int, list[dict[str, Any
     communities = _community_names(c.region_path for c in chosen)
     spots = []
     for c in chosen:
+        closed = c.status == Status.CLOSED
         spots.append(
             {
                 "number": c.number,
@@ -438,15 +578,21 @@ def _black_spots(period: Period, scope: Region) -> tuple[int, list[dict[str, Any
                 "address": c.address,
                 "status": c.status,
                 "status_label": str(Status(c.status).label),
+                "open": not closed,
+                "overdue": bool(
+                    c.status in CLOCK_STATES and c.deadline is not None and c.deadline < now
+                ),
                 "reported_at": _iso(c.reported_at),
                 "deadline": _iso(c.deadline),
                 "closed_at": _iso(c.closed_at),
                 "closed_on_time": c.closed_on_time,
                 "before": photos[c.pk].get("before"),
-                "after": photos[c.pk].get("after"),
+                # An open case's after-photo (put right, not yet verified) is not shown as
+                # the result: the case is exposed as still to be put right.
+                "after": photos[c.pk].get("after") if closed else None,
             }
         )
-    return total, spots
+    return spots
 
 
 def _incentive_rows(period: Period, scope: Region) -> list[dict[str, Any]]:
@@ -484,22 +630,25 @@ def _summary(
     scope: Region,
     ranking_rows: list[dict[str, Any]],
     areas: list[dict[str, Any]],
-    cases_opened: int,
     spots: list[dict[str, Any]],
 ) -> dict[str, Any]:
     from zhenxing.inspections.models import Finding
 
     scored = _scored_inspections(period, scope)
     inspections = scored.aggregate(
-        n=Count("id"), mean=Avg("score"), areas=Count("area_id", distinct=True)
+        n=Count("score"), total=Sum("score"), areas=Count("area_id", distinct=True)
     )
     findings = Finding.objects.filter(inspection__in=scored).aggregate(
-        n=Count("id"), units=Sum("count")
+        n=Count("id"),
+        units=Sum("count"),
+        # Cases opened from the period's findings: what "立案" means next to "发现问题".
+        cases=Count("case", distinct=True),
     )
     closure = _rate_over(ranking_rows, Indicator.CLOSURE_RATE)
     on_time = _rate_over(ranking_rows, Indicator.ON_TIME_RATE)
     ranked = [r for r in ranking_rows if r["rank"] is not None]
     lowest = areas[0] if areas else None
+    spots_open = sum(1 for spot in spots if spot["open"])
 
     def unit(row: dict[str, Any] | None) -> dict[str, Any] | None:
         if row is None:
@@ -513,12 +662,19 @@ def _summary(
     return {
         "inspections_scored": inspections["n"],
         "areas_inspected": inspections["areas"],
-        "mean_score": _round(inspections["mean"]),
+        "mean_score": _mean(inspections["total"], inspections["n"]),
         "lowest_area": unit(lowest),
         "findings": findings["n"],
         "finding_units": findings["units"] or 0,
-        "cases_opened": cases_opened,
+        "cases_opened": findings["cases"],
+        "inspection_cases": _inspection_cases(period, scope).count(),
         "black_spots": len(spots),
+        "black_spots_open": spots_open,
+        "black_spots_closed": len(spots) - spots_open,
+        # The communities with a spot still open, in the spots' order (most pressing first).
+        "black_spot_communities": list(
+            dict.fromkeys(spot["community"] for spot in spots if spot["open"] and spot["community"])
+        ),
         "cases_due": closure["den"],
         "cases_closed": closure["num"],
         "cases_closed_on_time": on_time["num"],
@@ -530,17 +686,60 @@ def _summary(
     }
 
 
+def _scheme_of(period: Period) -> Any:
+    """The scheme the period's figures were made with: its snapshot's once closed, else the
+    one in force (which `ranking` computes an open period with)."""
+    from zhenxing.assessment.indicators import active_scheme
+    from zhenxing.assessment.models import ScoreSnapshot
+
+    if period.pk is not None and period.is_closed:
+        snapshot = (
+            ScoreSnapshot.objects.filter(
+                period=period, unit_kind=UnitKind.COMMUNITY, superseded_at__isnull=True
+            )
+            .select_related("scheme")
+            .first()
+        )
+        if snapshot is not None:
+            return snapshot.scheme
+    return active_scheme()
+
+
+def scheme_content(period: Period) -> dict[str, Any]:
+    """The scheme's name and every indicator's weight, so that the composite can be redone.
+
+    An indicator the scheme gives no weight counts 0 (the engine leaves it out).
+    """
+    from zhenxing.assessment.indicators import scheme_weights
+
+    scheme = _scheme_of(period)
+    weights = scheme_weights(scheme)
+    return {
+        "name": scheme.name,
+        "participation_target": _plain(scheme.participation_target),
+        "weights": [
+            {
+                "key": i.value,
+                "label": str(i.label),
+                "weight": _plain(weights.get(i.value, Decimal("0"))),
+            }
+            for i in Indicator
+        ],
+    }
+
+
 def _compute(circular: Circular) -> dict[str, Any]:
     """The figures of a draft, computed now from the period's ranking and the live records."""
     from zhenxing.assessment.indicators import ranking
 
+    now = timezone.now()
     period, scope = circular.period, circular.scope
     ranked: dict[str, list[Any]] = {
         UnitKind.COMMUNITY: ranking(period=period, unit_kind=UnitKind.COMMUNITY)
     }
     ranking_rows = _ranking_rows(ranked[UnitKind.COMMUNITY], scope)
     areas = _area_rows(period, scope)
-    cases_opened, spots = _black_spots(period, scope)
+    spots = _black_spots(period, scope, now)
     lists = _lists(period, scope, ranked)
     return {
         "circular": {
@@ -559,9 +758,12 @@ def _compute(circular: Circular) -> dict[str, Any]:
             "last_day": period.last_day.isoformat(),
             "closed": period.is_closed,
         },
-        "computed_at": _iso(timezone.now()),
+        "computed_at": _iso(now),
+        "sections": sections(),
+        "section_notes": section_notes(),
         "indicators": [{"key": i.value, "label": str(i.label)} for i in Indicator],
-        "summary": _summary(period, scope, ranking_rows, areas, cases_opened, spots),
+        "scheme": scheme_content(period),
+        "summary": _summary(period, scope, ranking_rows, areas, spots),
         "ranking": ranking_rows,
         "areas": areas,
         "areas_bottom": areas[:AREAS_BOTTOM],
@@ -612,6 +814,12 @@ def circular_public_content(circular: Circular) -> dict[str, Any]:
 # --- the narrative -------------------------------------------------------------------
 
 
+def _list_join(names: Sequence[str]) -> str:
+    """Names run together as the site's language lists them (社区甲、社区乙 in Chinese)."""
+    separator = "、" if (translation.get_language() or "").startswith("zh") else ", "
+    return separator.join(names)
+
+
 def default_narrative(content: dict[str, Any]) -> str:
     """A few paragraphs summarising the period, for the office to edit (site's language)."""
     s = content["summary"]
@@ -619,11 +827,13 @@ def default_narrative(content: dict[str, Any]) -> str:
     paragraphs = []
     lowest = s.get("lowest_area")
     if s["inspections_scored"] and lowest:
+        # Two different figures: the mean of every inspection in the scope, and the score of
+        # one area (the mean of that area's inspections), which the area table lists.
         paragraphs.append(
             _(
                 "In %(period)s the inspection team scored %(count)d covert inspections in "
-                "%(areas)d areas, with a mean score of %(mean)s. The lowest score, %(low)s, "
-                "was in %(area)s (%(community)s)."
+                "%(areas)d areas; the mean score of all of them was %(mean)s. The lowest "
+                "area score, %(low)s, was that of %(area)s (%(community)s)."
             )
             % {
                 "period": period,
@@ -652,13 +862,13 @@ def default_narrative(content: dict[str, Any]) -> str:
                 "worst_score": format_composite(worst.get("composite")),
             }
         )
-    if s["findings"] or s["cases_opened"]:
+    if s["findings"]:
         paragraphs.append(
             _(
-                "The inspections recorded %(findings)d problems and opened %(cases)d cases; "
-                "%(spots)d black spots are exposed in this circular."
+                "The inspections recorded %(findings)d problems, %(cases)d of which were "
+                "filed as cases."
             )
-            % {"findings": s["findings"], "cases": s["cases_opened"], "spots": s["black_spots"]}
+            % {"findings": s["findings"], "cases": s["cases_opened"]}
         )
     if s["closure_rate"] is not None:
         paragraphs.append(
@@ -672,12 +882,27 @@ def default_narrative(content: dict[str, Any]) -> str:
                 "on_time": format_rate(s["on_time_rate"]),
             }
         )
-    paragraphs.append(
-        _(
-            "Communities low in the ranking are to rectify the black spots named in this "
-            "circular promptly and report the results to the office."
+    spots, still_open = s["black_spots"], s["black_spots_open"]
+    params = {
+        "spots": spots,
+        "closed": spots - still_open,
+        "open": still_open,
+        "communities": _list_join(s.get("black_spot_communities") or []),
+    }
+    if spots and not still_open:
+        paragraphs.append(
+            _("All %(spots)d black spots exposed in this circular have already been put right.")
+            % params
         )
-    )
+    elif spots:
+        paragraphs.append(
+            _(
+                "Of the %(spots)d black spots exposed in this circular, %(closed)d have already "
+                "been put right and %(open)d are still open. %(communities)s are to rectify "
+                "them promptly and report the results to the office."
+            )
+            % params
+        )
     return "\n\n".join(paragraphs)
 
 

@@ -38,10 +38,14 @@ from zhenxing.assessment.circulars import (
     RATE_INDICATORS,
     circular_content,
     circular_public_content,
+    content_sections,
     format_composite,
     format_value,
+    scheme_content,
+    section_notes,
+    summary_figures,
 )
-from zhenxing.assessment.models import Circular, ListKind, UnitKind
+from zhenxing.assessment.models import Circular, Indicator, ListKind, Period, UnitKind
 from zhenxing.core.xlsx import MAX_SHEET_TITLE, safe_cell_value
 
 logger = logging.getLogger(__name__)
@@ -57,7 +61,11 @@ PHOTO_MAX_HEIGHT_MM = 110
 
 
 def _content(circular: Circular, public: bool) -> dict[str, Any]:
-    return circular_public_content(circular) if public else circular_content(circular)
+    content = circular_public_content(circular) if public else circular_content(circular)
+    if "scheme" not in content:
+        # Frozen before circulars stored their scheme: the period's snapshot still names it.
+        content = {**content, "scheme": scheme_content(Period.objects.get(pk=circular.period_id))}
+    return content
 
 
 def _header_text(content: dict[str, Any]) -> str:
@@ -90,12 +98,32 @@ def _unit_kind_label(value: str) -> str:
         return value
 
 
+def _period_text(content: dict[str, Any]) -> str:
+    """2026年第47周（2026年11月16日 – 2026年11月22日）, as the page heads section 一."""
+    period = content["period"]
+    return f"{period['label']}（{_date_text(period['start'])} – {_date_text(period['last_day'])}）"
+
+
+def _notes(content: dict[str, Any]) -> dict[str, str]:
+    return content.get("section_notes") or section_notes()
+
+
+def _summary_table(content: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    return [_("Item"), _("Value")], [[label, value] for label, value in summary_figures(content)]
+
+
+def _rank_text(row: dict[str, Any]) -> str:
+    if row["rank"] is not None:
+        return str(row["rank"])
+    return _("Too little data") if row.get("insufficient") else "—"
+
+
 def _ranking_table(content: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     shown = _shown_indicators(content)
     headers = [_("Rank"), _("Community"), _("Composite score"), *[i["label"] for i in shown]]
     rows = [
         [
-            "—" if row["rank"] is None else str(row["rank"]),
+            _rank_text(row),
             row["unit_name"],
             format_composite(row["composite"]),
             *[format_value(i["key"], row.get(i["key"])) for i in shown],
@@ -106,7 +134,7 @@ def _ranking_table(content: dict[str, Any]) -> tuple[list[str], list[list[str]]]
 
 
 def _areas_table(content: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    headers = [_("Area"), _("Community"), _("Inspections"), _("Mean inspection score")]
+    headers = [_("Area"), _("Community"), _("Inspections"), _("Area score")]
     rows = [
         [a["unit_name"], a["community"], str(a["inspections"]), format_composite(a["score"])]
         for a in content["areas_bottom"]
@@ -147,9 +175,46 @@ def _incentives_table(content: dict[str, Any]) -> tuple[list[str], list[list[str
     return headers, rows
 
 
+# The tables of the sections, and what each says when it has no row (as the page says it).
+_TABLES: dict[str, Callable[[dict[str, Any]], tuple[list[str], list[list[str]]]]] = {
+    "summary": _summary_table,
+    "ranking": _ranking_table,
+    "areas": _areas_table,
+    "lists": _lists_table,
+    "incentives": _incentives_table,
+}
+_EMPTY: dict[str, Callable[[], str]] = {
+    "summary": lambda: _("None."),
+    "ranking": lambda: _("No community was ranked in this period."),
+    "areas": lambda: _("No covert inspection was scored in this period."),
+    "lists": lambda: _("No unit is listed for this period."),
+    "black_spots": lambda: _("No black spot is exposed in this circular."),
+    "incentives": lambda: _("None in this period."),
+}
+
+
+def _local_day(iso: str | None) -> str:
+    """The day of a stored local time ("2026-11-19T15:00+08:00") as the site writes dates."""
+    if not iso:
+        return ""
+    return formats.date_format(datetime.datetime.fromisoformat(iso).date(), "DATE_FORMAT")
+
+
 def _spot_caption(n: int, spot: dict[str, Any]) -> str:
+    """1. number　category　place　status　closed on <day> (or overdue), as the page's line."""
     place = " ".join(p for p in (spot["community"], spot["area"], spot.get("address", "")) if p)
-    return f"{n}. {spot['number']}　{spot['category']}　{place}　{spot['status_label']}"
+    parts = [f"{n}. {spot['number']}", spot["category"], place, spot["status_label"]]
+    if spot.get("closed_at"):
+        parts.append(_("closed %(day)s") % {"day": _local_day(spot["closed_at"])})
+    elif spot.get("overdue"):
+        parts.append(_("Overdue"))
+    return "　".join(parts)
+
+
+def _no_after_text(spot: dict[str, Any]) -> str:
+    """What stands in the "after" place without a photo: an open case is not put right yet."""
+    is_open = spot.get("open", spot.get("status") != "closed")
+    return _("Not rectified yet.") if is_open else _("No photo")
 
 
 def _photo_bytes(tokens: Iterable[str | None]) -> dict[str, bytes]:
@@ -280,9 +345,14 @@ def _docx(content: dict[str, Any]) -> bytes:
         p._p.get_or_add_pPr().append(border)
         p.paragraph_format.space_after = Pt(18)
 
-    def table(headers: Sequence[str], rows: Sequence[Sequence[str]], size: float = 10.5) -> None:
+    def table(
+        headers: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        size: float = 10.5,
+        empty: str | None = None,
+    ) -> None:
         if not rows:
-            para(_("None."), indent=True)
+            para(empty or _("None."), indent=True)
             return
         t = doc.add_table(rows=1, cols=len(headers))
         t.style = "Table Grid"
@@ -322,45 +392,55 @@ def _docx(content: dict[str, Any]) -> bytes:
     for text in _narrative_paragraphs(content):
         para(text, indent=True)
 
-    heading(_("1. Composite ranking of the communities"))
-    table(*_ranking_table(content))
-    heading(_("2. Areas with the lowest inspection scores"))
-    table(*_areas_table(content))
-    heading(_("3. Red and black lists"))
-    table(*_lists_table(content))
-    heading(_("4. Black spots exposed"))
-    photos = _spot_photos(content)
-    if not content["black_spots"]:
-        para(_("None."), indent=True)
-    for n, spot in enumerate(content["black_spots"], start=1):
-        para(_spot_caption(n, spot), size=12, space_after=3)
-        t = doc.add_table(rows=2, cols=2)
-        t.style = "Table Grid"
-        t.alignment = WD_TABLE_ALIGNMENT.CENTER
-        for col, (label, token) in enumerate(
-            ((_("Before"), spot["before"]), (_("After"), spot["after"]))
-        ):
-            head = t.rows[0].cells[col].paragraphs[0]
-            head.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            run(head, str(label), font="黑体", size=12)
-            body = t.rows[1].cells[col].paragraphs[0]
-            body.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            data = photos.get(token) if token else None
-            size = _image_size(data) if data else None
-            if data and size:
-                w, h = size
-                # Tall photos are shrunk to fit the height, so that each pair stays on a page.
-                if h / w * PHOTO_WIDTH_MM > PHOTO_MAX_HEIGHT_MM:
-                    picture = {"height": Mm(PHOTO_MAX_HEIGHT_MM)}
+    notes = _notes(content)
+
+    def note(key: str) -> None:
+        if notes.get(key):
+            para(notes[key], size=10.5, indent=True, space_after=6)
+
+    def spots() -> None:
+        photos = _spot_photos(content)
+        if not content["black_spots"]:
+            para(_EMPTY["black_spots"](), indent=True)
+        for n, spot in enumerate(content["black_spots"], start=1):
+            para(_spot_caption(n, spot), size=12, space_after=3)
+            t = doc.add_table(rows=2, cols=2)
+            t.style = "Table Grid"
+            t.alignment = WD_TABLE_ALIGNMENT.CENTER
+            for col, (label, token) in enumerate(
+                ((_("Before"), spot["before"]), (_("After"), spot["after"]))
+            ):
+                head = t.rows[0].cells[col].paragraphs[0]
+                head.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                run(head, str(label), font="黑体", size=12)
+                body = t.rows[1].cells[col].paragraphs[0]
+                body.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                data = photos.get(token) if token else None
+                size = _image_size(data) if data else None
+                if data and size:
+                    w, h = size
+                    # Tall photos are shrunk to fit the height, so that each pair stays on a page.
+                    if h / w * PHOTO_WIDTH_MM > PHOTO_MAX_HEIGHT_MM:
+                        picture = {"height": Mm(PHOTO_MAX_HEIGHT_MM)}
+                    else:
+                        picture = {"width": Mm(PHOTO_WIDTH_MM)}
+                    body.add_run().add_picture(io.BytesIO(data), **picture)
                 else:
-                    picture = {"width": Mm(PHOTO_WIDTH_MM)}
-                body.add_run().add_picture(io.BytesIO(data), **picture)
-            else:
-                run(body, _("No photo"), size=12)
-        para(space_after=6)
-    if content["incentives"]:
-        heading(_("5. Commendations and criticism"))
-        table(*_incentives_table(content))
+                    missing = _("No photo") if col == 0 or token else _no_after_text(spot)
+                    run(body, missing, size=12)
+            para(space_after=6)
+
+    # The sections in the page's order and with its headings (circulars.SECTIONS).
+    for key, title in content_sections(content):
+        heading(title)
+        if key == "summary":
+            para(_period_text(content), size=12, space_after=3)
+            table(*_summary_table(content), empty=_EMPTY[key]())
+        elif key == "black_spots":
+            spots()
+        elif key in _TABLES:
+            table(*_TABLES[key](content), empty=_EMPTY[key]())
+            note(key)
 
     # The issuing body and the date, at the bottom right.
     para(space_after=12)
@@ -415,6 +495,40 @@ def _excel_date(iso: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(iso) if iso else None
 
 
+def _score_rule(indicator: str, scheme: dict[str, Any]) -> str:
+    """How an indicator's value becomes its 0–100 score (indicators.py), in words."""
+    from zhenxing.assessment.indicators import LOWER_IS_BETTER
+
+    if indicator in LOWER_IS_BETTER:
+        return _("(1 − rate) × 100")
+    if indicator in RATE_INDICATORS:
+        return _("rate × 100")
+    if indicator == Indicator.PARTICIPATION:
+        return _("min(100, value ÷ %(target)s × 100)") % {
+            "target": format_value(indicator, scheme.get("participation_target"))
+        }
+    return _("the score itself")
+
+
+def _scheme_sheet(content: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """The scheme's name and every indicator's weight: the composite, redone by hand, is
+    Σ(weight × score) ÷ Σ weight over the indicators that have a score."""
+    scheme = content["scheme"]
+    rows: list[list[Any]] = [
+        [w["label"], w["key"], w["weight"], _score_rule(w["key"], scheme)]
+        for w in scheme["weights"]
+    ]
+    rows += [
+        [],
+        [_("Scheme"), scheme["name"]],
+        [
+            _("Composite score"),
+            _("Σ(weight × score) ÷ Σ weight, over the indicators that have a score"),
+        ],
+    ]
+    return [_("Indicator"), _("Code"), _("Weight"), _("Score (0–100)")], rows
+
+
 def _xlsx(content: dict[str, Any]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -466,13 +580,15 @@ def _xlsx(content: dict[str, Any]) -> bytes:
             (_("Last day"), _excel_date(p["last_day"])),
             (_("Inspections scored"), s["inspections_scored"]),
             (_("Areas inspected"), s["areas_inspected"]),
-            (_("Mean inspection score"), s["mean_score"]),
+            (_("Mean score of all inspections"), s["mean_score"]),
             (_("Lowest-scoring area"), lowest.get("unit_name")),
             (_("Its score"), lowest.get("score")),
             (_("Findings"), s["findings"]),
             (_("Units found"), s["finding_units"]),
             (_("Cases opened from inspections"), s["cases_opened"]),
+            (_("Cases reported by inspectors"), s.get("inspection_cases")),
             (_("Black spots exposed"), s["black_spots"]),
+            (_("Black spots still open"), s.get("black_spots_open")),
             (_("Cases due to close"), s["cases_due"]),
             (_("Cases closed"), s["cases_closed"]),
             (_("Cases closed on time"), s["cases_closed_on_time"]),
@@ -493,18 +609,23 @@ def _xlsx(content: dict[str, Any]) -> bytes:
         ]
         if ind["key"] in RATE_INDICATORS:
             percent_columns[len(headers) - 1] = "0.0%"
+    # Each indicator's score (0–100) after its figures: with the weights sheet, what the
+    # composite is worked out from.
+    headers += [_("%(indicator)s: score") % {"indicator": ind["label"]} for ind in indicators]
     rows = []
     for row in content["ranking"]:
         cells: list[Any] = [row["rank"], row["unit_key"], row["unit_name"], row["composite"]]
         for ind in indicators:
             v = row["values"].get(ind["key"]) or {}
             cells += [v.get("num"), v.get("den"), row.get(ind["key"])]
+        cells += [(row["values"].get(ind["key"]) or {}).get("score") for ind in indicators]
         rows.append(cells)
     sheet(_("Ranking"), headers, rows, percent_columns)
+    sheet(_("Scheme and weights"), *_scheme_sheet(content))
 
     sheet(
         _("Area scores"),
-        [_("Code"), _("Area"), _("Community"), _("Inspections"), _("Mean inspection score")],
+        [_("Code"), _("Area"), _("Community"), _("Inspections"), _("Area score")],
         [
             (a["unit_key"], a["unit_name"], a["community"], a["inspections"], a["score"])
             for a in content["areas"]
@@ -578,6 +699,96 @@ def _xlsx(content: dict[str, Any]) -> bytes:
 # --- PDF -------------------------------------------------------------------------------
 
 PDF_FONT = "STSong-Light"
+PDF_CELL_SIZE = 9  # points: the tables' text
+PDF_FRAME_PADDING = 6  # reportlab's page frame keeps 6 pt inside the margins on either side
+PDF_CELL_PADDING = 6  # reportlab's default left and right padding inside a table cell
+PDF_FREE_TEXT_MIN_MM = 30  # a free-text column (a reason) wraps, but not narrower than this
+
+
+def _pdf_frame_width() -> float:
+    """What a table may be wide, in points: A4 less GB/T 9704's left (28 mm) and right
+    (26 mm) margins, less the frame's padding. A table any wider sticks out of the text."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+
+    return A4[0] - (28 + 26) * mm - 2 * PDF_FRAME_PADDING
+
+
+def pdf_column_widths(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    available: float,
+    flexible: Sequence[int] = (),
+    size: float = PDF_CELL_SIZE,
+) -> list[float]:
+    """Column widths (points) in which short values (kinds, dates, names) never wrap.
+
+    Each column is as wide as its longest text. When that is too wide for
+    the page, the `flexible` columns (free text) wrap first, down to
+    PDF_FREE_TEXT_MIN_MM; then the headers wrap, each column keeping its
+    longest value on one line; only if even that is too wide does
+    everything shrink alike.
+    """
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    if PDF_FONT not in _registered_fonts():
+        _register_pdf_font()
+    pad = 2 * PDF_CELL_PADDING + 1
+
+    def width(value: Any) -> float:
+        return stringWidth(str(value), PDF_FONT, size) + pad
+
+    n = len(headers)
+    least = 2 * size + pad  # two characters
+    data = [max([width(r[i]) for r in rows] + [least]) for i in range(n)]
+    natural = [max(data[i], width(headers[i])) for i in range(n)]
+    flex = [i for i in flexible if i < n]
+    fixed = [i for i in range(n) if i not in flex]
+    widths = natural[:]
+    if sum(natural) <= available:
+        # Room to spare: it goes to the free text, or is shared out when there is none.
+        takers = flex or list(range(n))
+        for i in takers:
+            widths[i] += (available - sum(natural)) / len(takers)
+        return widths
+    room = available - sum(natural[i] for i in fixed)
+    if flex and room >= PDF_FREE_TEXT_MIN_MM * mm * len(flex):
+        for i in flex:
+            widths[i] = room / len(flex)
+        return widths
+    for i in flex:
+        widths[i] = PDF_FREE_TEXT_MIN_MM * mm
+    for i in fixed:
+        widths[i] = data[i]
+    spare = available - sum(widths)
+    if spare < 0:
+        scale = available / sum(widths)
+        return [w * scale for w in widths]
+    # The headers wrap; the room left goes back to them in proportion to what they lack,
+    # and anything after that to the free text.
+    wanting = {i: natural[i] - data[i] for i in fixed if natural[i] > data[i]}
+    total = sum(wanting.values())
+    for i, want in wanting.items():
+        widths[i] += min(want, spare * want / total)
+    if flex:
+        for i in flex:
+            widths[i] += (available - sum(widths)) / len(flex)
+    return widths
+
+
+def _registered_fonts() -> list[str]:
+    from reportlab.pdfbase import pdfmetrics
+
+    return pdfmetrics.getRegisteredFontNames()
+
+
+def _register_pdf_font() -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
 
 
 def circular_pdf(circular: Circular, *, public: bool = False) -> bytes:
@@ -591,8 +802,6 @@ def _pdf(content: dict[str, Any]) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import (
         HRFlowable,
         Image,
@@ -604,8 +813,8 @@ def _pdf(content: dict[str, Any]) -> bytes:
         TableStyle,
     )
 
-    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
+    if PDF_FONT not in _registered_fonts():
+        _register_pdf_font()
     red = colors.HexColor(f"#{RED_HEX}")
 
     def style(name: str, size: float, **extra: Any) -> ParagraphStyle:
@@ -618,10 +827,14 @@ def _pdf(content: dict[str, Any]) -> bytes:
     number = style("number", 14, alignment=TA_CENTER)
     title = style("title", 20, alignment=TA_CENTER, spaceBefore=6, spaceAfter=12)
     body = style("body", 14, firstLineIndent=28)
-    head = style("heading", 14, spaceBefore=10, spaceAfter=4)
-    cell = style("cell", 9)
+    # A heading never ends a page: it goes over with what it heads.
+    head = style("heading", 14, spaceBefore=10, spaceAfter=4, keepWithNext=1)
+    cell = style("cell", PDF_CELL_SIZE)
+    small = style("small", 10, spaceBefore=2, spaceAfter=2)
+    period_line = style("period", 10, spaceBefore=2, spaceAfter=2, keepWithNext=1)
     caption = style("caption", 10, spaceBefore=6, spaceAfter=2)
     right = style("right", 14, alignment=TA_RIGHT)
+    frame_width = _pdf_frame_width()
 
     def text(value: Any, st: ParagraphStyle) -> Paragraph:
         return Paragraph(escape(str(value)), st)
@@ -641,54 +854,80 @@ def _pdf(content: dict[str, Any]) -> bytes:
         ]
     )
 
-    def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    def table(
+        headers: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        *,
+        empty: str,
+        flexible: Sequence[int] = (),
+    ) -> None:
         if not rows:
-            story.append(text(_("None."), body))
+            story.append(text(empty, body))
             return
         data = [[text(h, cell) for h in headers]] + [[text(v, cell) for v in r] for r in rows]
-        t = Table(data, repeatRows=1, hAlign="CENTER")
+        widths = pdf_column_widths(headers, rows, available=frame_width, flexible=flexible)
+        t = Table(data, colWidths=widths, repeatRows=1, hAlign="CENTER")
         t.setStyle(grid)
         story.append(t)
 
-    width = (A4[0] - 54 * mm) / 2 - 4 * mm
+    # Two photos side by side, each in a cell of half the frame, inside the cell's padding.
+    photo_width = frame_width / 2 - 2 * PDF_CELL_PADDING - 1
 
-    def photo(data: bytes | None) -> Any:
+    def photo(data: bytes | None, missing: str) -> Any:
         size = _image_size(data) if data else None
         if not data or not size:
-            return text(_("No photo"), cell)
+            return text(missing, cell)
         w, h = size
         # A very tall photo is shrunk to fit: a flowable taller than the frame cannot be laid out.
-        scale = min(width / w, PHOTO_MAX_HEIGHT_MM * mm / h)
+        scale = min(photo_width / w, PHOTO_MAX_HEIGHT_MM * mm / h)
         return Image(io.BytesIO(data), width=w * scale, height=h * scale)
 
-    story.append(text(_("1. Composite ranking of the communities"), head))
-    table(*_ranking_table(content))
-    story.append(text(_("2. Areas with the lowest inspection scores"), head))
-    table(*_areas_table(content))
-    story.append(text(_("3. Red and black lists"), head))
-    table(*_lists_table(content))
-    story.append(text(_("4. Black spots exposed"), head))
-    photos = _spot_photos(content)
-    if not content["black_spots"]:
-        story.append(text(_("None."), body))
-    for n, spot in enumerate(content["black_spots"], start=1):
-        pair = Table(
+    def spots() -> None:
+        photos = _spot_photos(content)
+        if not content["black_spots"]:
+            story.append(text(_EMPTY["black_spots"](), body))
+        for n, spot in enumerate(content["black_spots"], start=1):
+            after = spot["after"]
+            pair = Table(
+                [
+                    [text(_("Before"), cell), text(_("After"), cell)],
+                    [
+                        photo(photos.get(spot["before"] or ""), _("No photo")),
+                        photo(
+                            photos.get(after or ""),
+                            _("No photo") if after else _no_after_text(spot),
+                        ),
+                    ],
+                ],
+                colWidths=[frame_width / 2] * 2,
+            )
+            pair.setStyle(grid)
+            story.append(KeepTogether([text(_spot_caption(n, spot), caption), pair]))
+
+    notes = _notes(content)
+    # The sections in the page's order and with its headings (circulars.SECTIONS).
+    for key, title_text in content_sections(content):
+        story.append(text(title_text, head))
+        if key == "summary":
+            story.append(text(_period_text(content), period_line))
+        if key == "black_spots":
+            spots()
+        elif key in _TABLES:
+            headers, rows = _TABLES[key](content)
+            # The reason of an incentive record is the one free text that may run long.
+            flexible = [len(headers) - 1] if key == "incentives" and len(headers) == 5 else []
+            table(headers, rows, empty=_EMPTY[key](), flexible=flexible)
+        if notes.get(key):
+            story.append(text(notes[key], small))
+    story.append(
+        KeepTogether(
             [
-                [text(_("Before"), cell), text(_("After"), cell)],
-                [photo(photos.get(spot["before"] or "")), photo(photos.get(spot["after"] or ""))],
-            ],
-            colWidths=[width + 4 * mm] * 2,
+                Spacer(1, 12 * mm),
+                text(content["circular"]["issuing_body"], right),
+                text(_date_text(content["circular"]["issue_date"]), right),
+            ]
         )
-        pair.setStyle(grid)
-        story.append(KeepTogether([text(_spot_caption(n, spot), caption), pair]))
-    if content["incentives"]:
-        story.append(text(_("5. Commendations and criticism"), head))
-        table(*_incentives_table(content))
-    story += [
-        Spacer(1, 12 * mm),
-        text(content["circular"]["issuing_body"], right),
-        text(_date_text(content["circular"]["issue_date"]), right),
-    ]
+    )
 
     def page_number(canvas: Any, doc: Any) -> None:
         canvas.saveState()

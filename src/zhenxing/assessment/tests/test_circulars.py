@@ -297,7 +297,8 @@ def test_draft_content_holds_the_weeks_figures(world, w47, draft):
     assert s["lowest_area"]["score"] == 70.0
     assert s["lowest_area"]["community"] == "社区乙"
     assert (s["findings"], s["finding_units"]) == (1, 3)
-    assert s["cases_opened"] == 3  # c1, c2, c3; not the resident's, not last week's
+    assert s["cases_opened"] == 1  # the one finding filed as a case (c1)
+    assert s["inspection_cases"] == 3  # c1, c2, c3; not the resident's, not last week's
     # Due in the week: c1, c2, c3, c4; closed c1, c3, c4; on time c1, c4.
     assert (s["cases_due"], s["cases_closed"], s["cases_closed_on_time"]) == (4, 3, 2)
     assert s["closure_rate"] == 0.75
@@ -327,16 +328,19 @@ def test_draft_content_holds_the_weeks_figures(world, w47, draft):
     assert [r["unit_key"] for r in content["red"]] == [first["unit_key"]]
     assert [r["unit_key"] for r in content["black"]] == [last["unit_key"]]
 
-    # Black spots: closed with an after-photo, closed, open.
+    # Black spots: the open (overdue) one first, then closed with an after-photo, closed.
     spots = content["black_spots"]
-    assert [b["number"] for b in spots] == [w47.c1.number, w47.c3.number, w47.c2.number]
-    assert (spots[0]["before"], spots[0]["after"]) == (w47.before1.token, w47.after1.token)
-    assert (spots[1]["before"], spots[1]["after"]) == (None, None)
-    assert (spots[2]["before"], spots[2]["after"]) == (w47.before2.token, None)
-    assert spots[0]["community"] == "社区甲" and spots[0]["area"] == "甲一片区"
-    assert spots[0]["category"] == "环境卫生 / 暴露垃圾"
-    assert spots[0]["status"] == "closed" and spots[2]["status"] == "dispatched"
-    assert spots[0]["closed_on_time"] is True and spots[1]["closed_on_time"] is False
+    assert [b["number"] for b in spots] == [w47.c2.number, w47.c1.number, w47.c3.number]
+    assert (spots[0]["before"], spots[0]["after"]) == (w47.before2.token, None)
+    assert (spots[1]["before"], spots[1]["after"]) == (w47.before1.token, w47.after1.token)
+    assert (spots[2]["before"], spots[2]["after"]) == (None, None)
+    assert spots[1]["community"] == "社区甲" and spots[1]["area"] == "甲一片区"
+    assert spots[1]["category"] == "环境卫生 / 暴露垃圾"
+    assert spots[0]["status"] == "dispatched" and spots[1]["status"] == "closed"
+    assert (spots[0]["open"], spots[0]["overdue"]) == (True, True)
+    assert (spots[1]["open"], spots[1]["overdue"]) == (False, False)
+    assert spots[1]["closed_on_time"] is True and spots[2]["closed_on_time"] is False
+    assert (s["black_spots"], s["black_spots_open"], s["black_spots_closed"]) == (3, 1, 2)
 
     kinds = [(i["kind"], i["community"], i["cadre"]) for i in content["incentives"]]
     assert kinds == [("commendation", "社区甲", CADRE_A), ("interview", "", CADRE_B)]
@@ -358,10 +362,141 @@ def test_black_spots_are_at_most_twelve(world, w47, draft, make_case):
         case = make_case(world.area_b1, reported=at(20, 8, n), number=f"X{n:04d}")
         Case.objects.filter(pk=case.pk).update(source=Source.INSPECTION)
     content = circular_content(draft)
-    assert content["summary"]["cases_opened"] == 3 + BLACK_SPOTS_MAX + 3
-    assert len(content["black_spots"]) == BLACK_SPOTS_MAX
-    # The closed ones with their photos come first whatever else there is.
-    assert content["black_spots"][0]["number"] == w47.c1.number
+    assert content["summary"]["inspection_cases"] == 3 + BLACK_SPOTS_MAX + 3
+    # Reported by inspectors, not filed from a finding: not "cases opened from inspections".
+    assert content["summary"]["cases_opened"] == 1
+    numbers = [b["number"] for b in content["black_spots"]]
+    assert len(numbers) == BLACK_SPOTS_MAX
+    # Only two closed ones to show: the open ones fill the other places, the overdue one first,
+    # then the earliest reported; the closed ones last.
+    assert numbers == [
+        w47.c2.number,
+        *[f"X{n:04d}" for n in range(9)],
+        w47.c1.number,
+        w47.c3.number,
+    ]
+
+
+def _spot_cases(world, make_case, *, open_: int, closed: int, prefix: str) -> None:
+    from zhenxing.cases.models import Case, Source
+
+    for n in range(open_):
+        case = make_case(world.area_b1, reported=at(20, 8, n), number=f"{prefix}O{n:03d}")
+        Case.objects.filter(pk=case.pk).update(source=Source.INSPECTION)
+    for n in range(closed):
+        case = make_case(
+            world.area_b1,
+            reported=at(21, 8, n),
+            dispatched=at(21, 9),
+            deadline=at(22, 18),
+            rectified=[at(22, 9)],
+            closed=at(22, 10),
+            number=f"{prefix}C{n:03d}",
+        )
+        Case.objects.filter(pk=case.pk).update(source=Source.INSPECTION)
+
+
+@pytest.mark.parametrize(
+    ("open_", "closed", "shown_open", "shown_closed"),
+    [
+        (10, 10, 6, 6),  # both plenty: six places each
+        (2, 20, 3, 9),  # few open (+ c2): all of them, closed ones fill the rest
+        (20, 0, 10, 2),  # few closed (c1, c3): open ones fill the rest
+    ],
+)
+def test_open_black_spots_come_first_and_share_the_places(
+    world, w47, draft, make_case, open_, closed, shown_open, shown_closed
+):
+    from zhenxing.assessment.circulars import BLACK_SPOTS_MAX, circular_content
+
+    _spot_cases(world, make_case, open_=open_, closed=closed, prefix="P")
+    spots = circular_content(draft)["black_spots"]
+    assert len(spots) == min(BLACK_SPOTS_MAX, 3 + open_ + closed)
+    flags = [spot["open"] for spot in spots]
+    assert flags == [True] * shown_open + [False] * shown_closed
+    # Open: the overdue c2 first. Closed: c1 (before | after) before those without photos.
+    assert spots[0]["number"] == w47.c2.number
+    assert spots[shown_open]["number"] == w47.c1.number
+
+
+def test_a_rejected_inspection_case_is_no_black_spot(world, w47, draft, make_case):
+    from zhenxing.assessment.circulars import circular_content
+    from zhenxing.cases.models import Case, Source
+
+    case = make_case(world.area_b1, reported=at(20, 8), rejected=at(20, 9), number="R0001")
+    Case.objects.filter(pk=case.pk).update(source=Source.INSPECTION)
+    content = circular_content(draft)
+    assert "R0001" not in [b["number"] for b in content["black_spots"]]
+    assert content["summary"]["inspection_cases"] == 4  # reported all the same
+
+
+def test_cases_opened_counts_the_findings_filed_as_cases(world, w47, draft, make_inspection):
+    from zhenxing.assessment.circulars import circular_content, default_narrative
+    from zhenxing.inspections.models import Finding, TemplateItem
+
+    item = TemplateItem.objects.get(code="T1")
+    # A second finding filed as a case (c3), one that opened none, and one of a voided
+    # inspection of the week that did: only the first counts.
+    Finding.objects.create(
+        inspection=w47.insp_b1, item=item, count=1, deduction=Decimal("2"), case=w47.c3
+    )
+    Finding.objects.create(inspection=w47.insp_a2, item=item, count=2, deduction=Decimal("4"))
+    void = make_inspection(world.area_b1, 20, 50, status="void")
+    Finding.objects.create(inspection=void, item=item, count=1, deduction=Decimal("2"), case=w47.c2)
+
+    content = circular_content(draft)
+    s = content["summary"]
+    assert (s["findings"], s["cases_opened"], s["inspection_cases"]) == (3, 2, 3)
+    with translation.override(settings.LANGUAGE_CODE):
+        narrative = default_narrative(content)
+    assert (
+        site_text(
+            "The inspections recorded %(findings)d problems, %(cases)d of which were "
+            "filed as cases.",
+            findings=3,
+            cases=2,
+        )
+        in narrative
+    )
+
+
+def test_the_narrative_asks_to_rectify_the_open_spots_and_counts_those_put_right(
+    world, w47, draft, make_case
+):
+    from zhenxing.assessment.circulars import circular_content, default_narrative
+    from zhenxing.cases.models import Case, Source, Status
+
+    other = make_case(world.area_b1, reported=at(21, 8), number="OPEN0001")
+    Case.objects.filter(pk=other.pk).update(source=Source.INSPECTION)
+    content = circular_content(draft)
+    with translation.override(settings.LANGUAGE_CODE):
+        narrative = default_narrative(content)
+    separator = "、" if settings.LANGUAGE_CODE.startswith("zh") else ", "
+    # c2 (社区甲) and the new one (社区乙) are open; c1 and c3 were put right.
+    assert (
+        site_text(
+            "Of the %(spots)d black spots exposed in this circular, %(closed)d have already "
+            "been put right and %(open)d are still open. %(communities)s are to rectify "
+            "them promptly and report the results to the office.",
+            spots=4,
+            closed=2,
+            open=2,
+            communities=separator.join(["社区甲", "社区乙"]),
+        )
+        in narrative
+    )
+    Case.objects.filter(pk__in=[w47.c2.pk, other.pk]).update(
+        status=Status.CLOSED, closed_at=at(22, 9)
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        narrative = default_narrative(circular_content(draft))
+    assert (
+        site_text(
+            "All %(spots)d black spots exposed in this circular have already been put right.",
+            spots=4,
+        )
+        in narrative
+    )
 
 
 def test_a_community_scope_ranks_its_own_communities_only(world, w47):
@@ -391,6 +526,118 @@ def test_public_version_drops_cadres_and_free_text(w47, draft):
     assert public["ranking"] == content["ranking"]
     assert [i["kind"] for i in public["incentives"]] == ["commendation"]
     assert public["public"] is True
+
+
+SECTION_TITLES = [
+    ("summary", "1. The period in figures"),
+    ("ranking", "2. Composite ranking of the communities"),
+    ("areas", "3. Areas with the lowest inspection scores"),
+    ("lists", "4. Red and black lists"),
+    ("black_spots", "5. Black spots exposed"),
+    ("incentives", "6. Rewards and criticism"),
+]
+
+
+def test_content_names_its_sections_in_order(draft):
+    from zhenxing.assessment.circulars import circular_content, sections
+
+    content = circular_content(draft)
+    expected = [[key, site_text(title)] for key, title in SECTION_TITLES]
+    assert content["sections"] == expected
+    with translation.override(settings.LANGUAGE_CODE):
+        assert sections() == expected
+    # Two different inspection scores, each labelled as what it is.
+    assert set(content["section_notes"]) == {"ranking", "areas"}
+
+
+def test_area_scores_and_means_round_half_up_as_the_engine(
+    world, week47, frozen, scheme, make_inspection
+):
+    """72.12 and 72.13: the mean 72.125 is 72.13 half up (round() on the float gives 72.12)."""
+    from zhenxing.assessment.circulars import circular_content, circular_create
+    from zhenxing.assessment.indicators import ranking
+
+    scheme()
+    make_inspection(world.area_a1, 17, 72.12)
+    make_inspection(world.area_a1, 18, 72.13)
+    make_inspection(world.area_b1, 18, 90)
+    circular = circular_create(period=week47, scope=world.root, actor=world.admin)
+    content = circular_content(circular)
+    areas = {a["unit_key"]: a for a in content["areas"]}
+    assert areas["GC01-01-A"]["score"] == 72.13
+    assert areas["GC01-01-A"]["inspections"] == 2
+    # 社区甲's only inspected area: the community mean (the engine's) and the area score agree.
+    engine = {r.unit.key: r for r in ranking(period=week47, unit_kind="community")}
+    assert engine["GC01"].values["inspection_score"].value == 72.13
+    by_key = {r["unit_key"]: r for r in content["ranking"]}
+    assert by_key["GC01"]["inspection_score"] == 72.13
+    # (72.12 + 72.13 + 90) / 3 = 78.0833…
+    assert content["summary"]["mean_score"] == 78.08
+    assert content["summary"]["lowest_area"]["score"] == 72.13
+
+
+def test_figures_are_formatted_half_up():
+    from zhenxing.assessment.circulars import format_composite, format_rate, format_value
+
+    # Binary floats make f"{x:.1f}" give 12.3%, 1.2% and 72.12 here.
+    assert format_rate(0.1235) == "12.4%"
+    assert format_value("closure_rate", 0.0125) == "1.3%"
+    assert format_value("inspection_score", 72.125) == "72.13"
+    assert format_composite(72.125) == "72.13"
+    assert format_value("participation", 2.25) == "2.3"
+    assert format_value("relapse_rate", None) == format_composite(None) == "—"
+
+
+def test_content_names_the_scheme_and_its_weights(world, w47, draft, scheme):
+    from zhenxing.assessment.circulars import circular_content
+    from zhenxing.assessment.models import Indicator, Scheme
+    from zhenxing.assessment.services import period_close
+
+    used = Scheme.objects.get(is_active=True)
+    content = circular_content(draft)
+    assert content["scheme"]["name"] == used.name
+    assert [w["key"] for w in content["scheme"]["weights"]] == list(Indicator.values)
+    assert {w["weight"] for w in content["scheme"]["weights"]} == {1.0}
+    # Once the period is closed, the scheme its snapshot was made with, whatever is active now.
+    period_close(period=w47.period, actor=world.admin)
+    scheme(closure_rate=5)
+    w47.period.refresh_from_db()
+    draft.period = w47.period
+    content = circular_content(draft)
+    assert content["scheme"]["name"] == used.name
+    assert {w["weight"] for w in content["scheme"]["weights"]} == {1.0}
+    json.dumps(content)
+
+
+def test_a_scope_re_ranks_only_the_units_the_engine_ranked(world):
+    """A unit the engine left unranked (too little data, or no composite) stays unranked."""
+    from zhenxing.assessment.circulars import _ranking_rows
+    from zhenxing.assessment.indicators import Unit, UnitResult
+
+    def result(key: str, path: str, composite: str, rank: int | None, **extra) -> UnitResult:
+        r = UnitResult(
+            unit=Unit(kind="community", key=key, name=key, path=path, pk=0),
+            values={},
+            composite=Decimal(composite),
+            rank=rank,
+        )
+        for name, value in extra.items():
+            setattr(r, name, value)
+        return r
+
+    a = world.a.path
+    results = [
+        result("GC01", a, "90", 1),
+        result("OUT", "/elsewhere/", "85", 2),
+        result("GC01B", a + "x/", "99", None, insufficient=True),
+        result("GC01C", a + "y/", "80", 3),
+    ]
+    rows = _ranking_rows(results, world.a)
+    assert [(r["unit_key"], r["rank"], r["insufficient"]) for r in rows] == [
+        ("GC01", 1, False),
+        ("GC01B", None, True),
+        ("GC01C", 2, False),
+    ]
 
 
 # --- editing -----------------------------------------------------------------------------
