@@ -270,14 +270,34 @@ VOID_REASONS: tuple[str, ...] = (
     "检查时段与另一组重复，作废本次成绩。",
 )
 
-NARRATIVE_ADDENDUM = (
-    "请各社区对照本期通报的问题清单，于下周三前完成整改，并将整改情况报街道乡村振兴办公室。"
-    "对连续进入黑榜的社区，街道将约谈社区主要负责人。"
+# The office's own closing paragraph, added to the generated narrative when it edits a
+# draft. The generated text already asks the communities low in the ranking to rectify and
+# report (…整改，并将整改情况报…): this one looks ahead instead, to the next week's focus.
+NEXT_WEEK_FOCUS: tuple[str, ...] = (
+    "河涌水面漂浮物和河岸垃圾",
+    "田头棚整治和农资堆放",
+    "巷道三线乱拉乱挂",
+    "垃圾收集点和公厕保洁",
 )
 
 
-def commendation_reason(period_label: str, community: str) -> str:
-    return f"{period_label}{community}综合得分全街道第一，环境卫生整治成效明显，予以通报表扬。"
+def narrative_addendum(week: int) -> str:
+    """The office's closing paragraph for the circular of ISO week `week`."""
+    focus = NEXT_WEEK_FOCUS[week % len(NEXT_WEEK_FOCUS)]
+    return (
+        f"下周暗检将重点检查{focus}，请各社区提前部署、开展自查。"
+        "对连续进入黑榜的社区，街道将约谈社区主要负责人。"
+    )
+
+
+def commendation_reason(period_label: str, community: str, first: bool = True) -> str:
+    standing = "综合得分全街道第一" if first else "进入红榜"
+    return f"{period_label}{community}{standing}，环境卫生整治成效明显，予以通报表扬。"
+
+
+def criticism_reason(period_label: str, community: str, last: bool = True) -> str:
+    standing = "综合得分全街道末位" if last else "进入黑榜"
+    return f"{period_label}{community}{standing}，暗检发现问题整改不及时，予以通报批评。"
 
 
 def interview_reason(period_labels: list[str], community: str) -> str:

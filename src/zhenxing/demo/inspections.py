@@ -20,10 +20,16 @@ missing. When the demo has no rounds yet it then writes the history:
   demo inspector's "my inspections" has work today (on a weekend too: the
   covert team works when it likes).
 - then, through the real services, each past week is closed, its circular
-  drafted, edited and published (which lifts the embargo on that week), the
-  past months inside the window are closed, and a few commendations and an
-  interview (约谈) are recorded from the lists. The current week stays open
-  and under embargo.
+  drafted, edited (the office adds a paragraph on next week's focus) and
+  published (which lifts the embargo on that week), the past months inside
+  the window are closed, and commendations (通报表扬), criticism (通报批评)
+  and an interview (约谈) are recorded from the lists, naming the community's
+  secretary where it has one (the demo's secretary logins among them). The
+  current week stays open and under embargo.
+- last, what those services did is dated to the morning it would have
+  happened: each period closed, its circular drafted and published around ten
+  on its issue date (the first working day after it), not at the load time;
+  the audit rows keep the load time.
 
 Everything is deterministic for a given day and database (seeded random),
 except the photo tokens, which are random as the services make them. The
@@ -62,6 +68,7 @@ from zhenxing.assessment.models import (
     Period,
     PeriodKind,
     Scheme,
+    ScoreSnapshot,
     UnitKind,
 )
 from zhenxing.assessment.periods import span
@@ -795,18 +802,82 @@ class _History:
 
 
 def _issue_date(period: Period, calendar: dict[datetime.date, bool]) -> datetime.date:
-    """The circular goes out on the first working day after its week, today at the latest."""
+    """The circular goes out on the first working day after its period, today at the latest."""
     day = period.end
     while not is_working_day(day, calendar):
         day += datetime.timedelta(days=1)
     return min(day, timezone.localdate())
 
 
+# The office publishes a week's circular around ten in the morning of its issue date
+# (a month, with no circular, is closed then). Earlier the same morning, in this order:
+# the period is closed (its figures frozen, its lists drawn), the circular drafted and
+# the incentives recorded (the circular reports them).
+ISSUE_MINUTES = 10 * 60
+ISSUE_JITTER_MINUTES = 20
+CLOSED_BEFORE = datetime.timedelta(minutes=30)
+DRAFTED_BEFORE = datetime.timedelta(minutes=25)
+RECORDED_BEFORE = datetime.timedelta(minutes=20)
+
+
+def _issue_moment(
+    period: Period,
+    calendar: dict[datetime.date, bool],
+    now: datetime.datetime,
+    before: datetime.timedelta = datetime.timedelta(0),
+) -> datetime.datetime:
+    """`before` the moment the period's circular was published, but never after `now`.
+
+    (A week that ended this morning, loaded before ten: everything happened just now.)
+    """
+    jitter = random.Random(f"zhenxing-demo:issued:{period.kind}:{period.start.isoformat()}")
+    minutes = ISSUE_MINUTES + jitter.uniform(-ISSUE_JITTER_MINUTES, ISSUE_JITTER_MINUTES)
+    return min(_at(_issue_date(period, calendar), minutes) - before, now)
+
+
+def _cadre(community: Region) -> User | None:
+    """The community's secretary, the one with a demo login first (the cadre a record names)."""
+    secretaries = list(
+        User.objects.filter(
+            is_active=True,
+            role_assignments__role=Role.SECRETARY,
+            role_assignments__region=community,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    secretaries.sort(key=lambda u: not u.has_usable_password())
+    return secretaries[0] if secretaries else None
+
+
+def _login_secretary_communities(codes: set[str]) -> list[str]:
+    """The codes (among `codes`) of the communities whose secretary has a demo login."""
+    assignments = RoleAssignment.objects.filter(
+        role=Role.SECRETARY,
+        region__depth=COMMUNITY_DEPTH,
+        region__code__in=codes,
+        user__is_active=True,
+    ).select_related("user", "region")
+    return sorted({a.region.code for a in assignments if a.user.has_usable_password()})
+
+
 def _record_incentives(
     periods: list[Period], office: User | None, calendar: dict[datetime.date, bool]
-) -> int:
-    """Commend the top community of the last few weeks; interview (约谈) the community that
-    was on the black list most often (at least twice), after its second time."""
+) -> list[IncentiveRecord]:
+    """The commendations, criticism and interview the circulars report, through the service.
+
+    - The top community of each of the last `COMMENDED_WEEKS` weeks is commended
+      (通报表扬) and the last one criticised (通报批评) — unless it is the same
+      community (a tie in a territory of two).
+    - The community on the black list most often (at least twice) is interviewed
+      (约谈) after its second time.
+    - A community whose secretary has a demo login and that the rules above left
+      out gets the record of its latest listing in the window (red list:
+      commended, black list: criticised), so that the secretary's demo shows a
+      record that names her.
+
+    Each record names the community's secretary as its cadre where it has one.
+    """
     from zhenxing.assessment.services import incentive_record
 
     entries = list(
@@ -821,80 +892,175 @@ def _record_incentives(
             "kind", "period_id", "community_id"
         )
     )
-    recorded = 0
+    records: list[IncentiveRecord] = []
 
-    def record(
-        kind: str, period: Period, community: Region, date: datetime.date, reason: str
-    ) -> None:
-        nonlocal recorded
+    def record(kind: str, period: Period, community: Region, reason: str) -> None:
         if (kind, period.pk, community.pk) in done:
             return
-        # The community's secretary is named where the demo has one with a login.
-        cadre = (
-            User.objects.filter(
-                is_active=True,
-                role_assignments__role=Role.SECRETARY,
-                role_assignments__region=community,
+        done.add((kind, period.pk, community.pk))
+        records.append(
+            incentive_record(
+                actor=office,
+                kind=kind,
+                date=_issue_date(period, calendar),
+                reason=reason,
+                community=community,
+                cadre=_cadre(community),
+                period=period,
             )
-            .order_by("pk")
-            .first()
         )
-        incentive_record(
-            actor=office,
-            kind=kind,
-            date=date,
-            reason=reason,
-            community=community,
-            cadre=cadre,
-            period=period,
-        )
-        recorded += 1
 
     by_period: dict[int, list[ListEntry]] = defaultdict(list)
     for e in entries:
-        by_period[e.period_id].append(e)
+        if e.unit_key in communities:
+            by_period[e.period_id].append(e)
+
+    def listed(period: Period, kind: str) -> list[ListEntry]:
+        return [e for e in by_period[period.pk] if e.kind == kind]
+
+    def first(e: ListEntry) -> tuple[int, str]:
+        return (e.rank or 999, e.unit_key)
+
+    def last(e: ListEntry) -> tuple[int, str]:
+        return (e.rank or 0, e.unit_key)
+
     for period in periods[-COMMENDED_WEEKS:]:
-        red = [
-            e for e in by_period[period.pk] if e.kind == ListKind.RED and e.unit_key in communities
-        ]
-        if red:
-            top = min(red, key=lambda e: (e.rank or 999, e.unit_key))
+        red, black = listed(period, ListKind.RED), listed(period, ListKind.BLACK)
+        top = min(red, key=first) if red else None
+        if top is not None:
             community = communities[top.unit_key]
             record(
                 IncentiveKind.COMMENDATION,
                 period,
                 community,
-                _issue_date(period, calendar),
                 spec.commendation_reason(period.label, community.name),
+            )
+        bottom = max(black, key=last) if black else None
+        if bottom is not None and (top is None or bottom.unit_key != top.unit_key):
+            community = communities[bottom.unit_key]
+            record(
+                IncentiveKind.CRITICISM,
+                period,
+                community,
+                spec.criticism_reason(period.label, community.name),
             )
 
     black: dict[str, list[Period]] = defaultdict(list)
     for period in periods:
-        for key in sorted({e.unit_key for e in by_period[period.pk] if e.kind == ListKind.BLACK}):
+        for key in sorted({e.unit_key for e in listed(period, ListKind.BLACK)}):
             black[key].append(period)
     worst = sorted(
-        (key for key, listed in black.items() if len(listed) >= 2 and key in communities),
+        (key for key, listed_in in black.items() if len(listed_in) >= 2),
         key=lambda key: (-len(black[key]), black[key][1].start, key),
     )
     if worst:
         key = worst[0]
-        first, second = black[key][:2]
+        first_time, second_time = black[key][:2]
         community = communities[key]
         record(
             IncentiveKind.INTERVIEW,
-            second,
+            second_time,
             community,
-            _issue_date(second, calendar),
-            spec.interview_reason([first.label, second.label], community.name),
+            spec.interview_reason([first_time.label, second_time.label], community.name),
         )
-    return recorded
+
+    named = {community for _kind, _period, community in done}
+    for key in _login_secretary_communities(set(communities)):
+        community = communities[key]
+        if community.pk in named:
+            continue
+        for period in reversed(periods):
+            red, black_ = listed(period, ListKind.RED), listed(period, ListKind.BLACK)
+            on_red = [e for e in red if e.unit_key == key]
+            on_black = [e for e in black_ if e.unit_key == key]
+            if on_red and not on_black:
+                is_first = first(on_red[0])[0] == first(min(red, key=first))[0]
+                record(
+                    IncentiveKind.COMMENDATION,
+                    period,
+                    community,
+                    spec.commendation_reason(period.label, community.name, first=is_first),
+                )
+                break
+            if on_black and not on_red:
+                is_last = last(on_black[0])[0] == last(max(black_, key=last))[0]
+                record(
+                    IncentiveKind.CRITICISM,
+                    period,
+                    community,
+                    spec.criticism_reason(period.label, community.name, last=is_last),
+                )
+                break
+    return records
+
+
+def _backdate(
+    *,
+    closed: list[Period],
+    drafted: list[Circular],
+    published: list[Circular],
+    incentives: list[IncentiveRecord],
+    calendar: dict[datetime.date, bool],
+    now: datetime.datetime,
+) -> None:
+    """Move what `publish_weeks` just did to the morning each period's circular was issued.
+
+    The services stamp their rows with the moment they run (they take no time
+    of their own), so every past week of the demo would read as closed and
+    published at the load time, all in the same minute. The office closes a
+    week and publishes its circular on the first working morning after it: for
+    demo data only, the rows the services just wrote are moved to that morning
+    by plain updates. The audit rows keep the real time: the audit trail says
+    when the demo was loaded, and nothing else may rewrite it.
+    """
+    from django.urls import reverse
+
+    from zhenxing.assessment.circulars import NOTIFY_KIND
+    from zhenxing.notify.models import Notification
+
+    for period in closed:
+        moment = _issue_moment(period, calendar, now, CLOSED_BEFORE)
+        Period.objects.filter(pk=period.pk).update(closed_at=moment)
+        ScoreSnapshot.objects.filter(period=period, superseded_at=None).update(computed_at=moment)
+        ListEntry.objects.filter(period=period, superseded_at=None).update(created_at=moment)
+    for incentive in incentives:
+        if incentive.period is not None:
+            IncentiveRecord.objects.filter(pk=incentive.pk).update(
+                created_at=_issue_moment(incentive.period, calendar, now, RECORDED_BEFORE)
+            )
+    for circular in drafted:
+        Circular.objects.filter(pk=circular.pk).update(
+            created_at=_issue_moment(circular.period, calendar, now, DRAFTED_BEFORE)
+        )
+    for circular in published:
+        period = circular.period
+        moment = _issue_moment(period, calendar, now)
+        ran = circular.published_at  # when the service ran: it released and notified then
+        computed = {"computed_at": _local(moment).isoformat(timespec="minutes")}
+        Circular.objects.filter(pk=circular.pk).update(
+            published_at=moment,
+            content={**circular.content, **computed} if circular.content else {},
+            public_content=(
+                {**circular.public_content, **computed} if circular.public_content else {}
+            ),
+        )
+        Inspection.objects.filter(released_at=ran).between(period.start, period.end).under_any(
+            [circular.scope.path]
+        ).update(released_at=moment)
+        Notification.objects.filter(
+            kind=NOTIFY_KIND, url=reverse("circulars:detail", args=[circular.pk])
+        ).update(created_at=moment)
 
 
 def publish_weeks(*, root: Region, office: User | None, today: datetime.date) -> dict[str, int]:
-    """Close the past weeks and months of the window, record incentives, publish circulars."""
+    """Close the past weeks and months of the window, record incentives, publish circulars.
+
+    Then date what was done to each period's issue morning (`_backdate`).
+    """
     from zhenxing.assessment.circulars import circular_create, circular_publish, circular_update
     from zhenxing.assessment.services import period_close, period_for
 
+    now = timezone.now()
     current = span(PeriodKind.WEEK, today)[0]
     window_start = current - datetime.timedelta(weeks=WEEKS)
     calendar = load_calendar()
@@ -902,11 +1068,11 @@ def publish_weeks(*, root: Region, office: User | None, today: datetime.date) ->
         period_for(kind=PeriodKind.WEEK, day=window_start + datetime.timedelta(weeks=i))
         for i in range(WEEKS)
     ]
-    closed = 0
+    closed: list[Period] = []
     for period in weeks:
         if not period.is_closed:
             period_close(period=period, actor=office)
-            closed += 1
+            closed.append(period)
     # The months that lie wholly inside the window and have ended.
     month_start = span(PeriodKind.MONTH, window_start)[0]
     if month_start < window_start:
@@ -915,14 +1081,15 @@ def publish_weeks(*, root: Region, office: User | None, today: datetime.date) ->
         month = period_for(kind=PeriodKind.MONTH, day=month_start)
         if not month.is_closed:
             period_close(period=month, actor=office)
-            closed += 1
+            closed.append(month)
         month_start = month.end
     weeks = list(Period.objects.filter(pk__in=[p.pk for p in weeks]).order_by("start"))
     # The reasons name the weeks by their labels: stored in the platform's language.
     with translation.override(settings.LANGUAGE_CODE):
         incentives = _record_incentives(weeks, office, calendar)
 
-    published = 0
+    drafted: list[Circular] = []
+    published: list[Circular] = []
     for period in weeks:
         if Circular.objects.filter(
             period=period, scope=root, status=CircularStatus.PUBLISHED
@@ -932,7 +1099,10 @@ def publish_weeks(*, root: Region, office: User | None, today: datetime.date) ->
             Circular.objects.filter(period=period, scope=root, status=CircularStatus.DRAFT)
             .order_by("pk")
             .first()
-        ) or circular_create(period=period, scope=root, actor=office)
+        )
+        if draft is None:
+            draft = circular_create(period=period, scope=root, actor=office)
+            drafted.append(draft)
         circular_update(
             circular=draft,
             actor=office,
@@ -940,12 +1110,27 @@ def publish_weeks(*, root: Region, office: User | None, today: datetime.date) ->
             title=draft.title,
             issuing_body=draft.issuing_body,
             issue_date=_issue_date(period, calendar),
-            narrative=f"{draft.narrative.rstrip()}\n\n{spec.NARRATIVE_ADDENDUM}",
+            narrative=(
+                f"{draft.narrative.rstrip()}\n\n"
+                f"{spec.narrative_addendum(period.start.isocalendar().week)}"
+            ),
             expected_version=draft.version,
         )
         circular_publish(circular=draft, actor=office, expected_version=draft.version)
-        published += 1
-    return {"periods_closed": closed, "circulars": published, "incentives": incentives}
+        published.append(draft)
+    _backdate(
+        closed=closed,
+        drafted=drafted,
+        published=published,
+        incentives=incentives,
+        calendar=calendar,
+        now=now,
+    )
+    return {
+        "periods_closed": len(closed),
+        "circulars": len(published),
+        "incentives": len(incentives),
+    }
 
 
 # --- entry point ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ alone into the small `world` of the root conftest (a Saturday, no cases).
 from __future__ import annotations
 
 import datetime
+import re
 from collections import Counter, defaultdict
 from decimal import Decimal
 from statistics import mean
@@ -20,6 +21,7 @@ import time_machine
 from django.db import transaction
 from django.db.models import Max
 from django.test import TestCase, override_settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import empty
 
@@ -61,6 +63,7 @@ from zhenxing.inspections.models import (
     TemplateStatus,
 )
 from zhenxing.inspections.selectors import draw_areas, mine, templates_for_areas
+from zhenxing.notify.models import Notification
 from zhenxing.people.models import Role, RoleAssignment, User
 from zhenxing.territory.models import Region
 
@@ -192,6 +195,15 @@ class TestTheLoadedDemo:
         past = Inspection.objects.filter(date__lt=TODAY)
         assert not past.filter(status=InspectionStatus.PENDING).exists()
         assert 0 < past.filter(status=InspectionStatus.VOID).count() < past.count() * 0.05
+        # Closing the past weeks (which voids what a closed week left unscored) voided none
+        # of them: the voids are the history's own, and today's round is in the open week.
+        reasons = set(
+            past.filter(status=InspectionStatus.VOID).values_list("void_reason", flat=True)
+        )
+        assert reasons <= set(spec.VOID_REASONS)
+        assert not Period.objects.filter(
+            kind=PeriodKind.WEEK, start__lte=TODAY, end__gt=TODAY, closed_at__isnull=False
+        ).exists()
 
     def test_every_score_is_the_full_score_less_its_capped_deductions(self, demo, db):
         items = {i.pk: i for i in TemplateItem.objects.all()}
@@ -346,7 +358,7 @@ class TestTheLoadedDemo:
             circular = Circular.objects.get(period=period, scope=root)
             assert circular.status == CircularStatus.PUBLISHED
             assert circular.content and circular.public_content
-            assert spec.NARRATIVE_ADDENDUM in circular.narrative
+            assert spec.narrative_addendum(period.start.isocalendar().week) in circular.narrative
             assert period.end <= circular.issue_date <= TODAY
             assert circular.version == 3  # created, edited, published
             assert ScoreSnapshot.objects.filter(period=period, superseded_at=None).exists()
@@ -383,21 +395,140 @@ class TestTheLoadedDemo:
             area_path__startswith=RoleAssignment.objects.get(user=secretary).region.path
         ).exists()
 
-    def test_commendations_and_an_interview_follow_the_lists(self, demo, db):
-        records = list(IncentiveRecord.objects.select_related("period", "community"))
-        commendations = [r for r in records if r.kind == IncentiveKind.COMMENDATION]
-        interviews = [r for r in records if r.kind == IncentiveKind.INTERVIEW]
-        assert 1 <= len(commendations) <= 4 and len(interviews) == 1
+    def test_commendations_criticism_and_an_interview_follow_the_lists(self, demo, db):
+        records = list(IncentiveRecord.objects.select_related("period", "community", "cadre"))
+        by_kind = defaultdict(list)
+        for r in records:
+            by_kind[r.kind].append(r)
+        commendations = by_kind[IncentiveKind.COMMENDATION]
+        criticisms = by_kind[IncentiveKind.CRITICISM]
+        interviews = by_kind[IncentiveKind.INTERVIEW]
+        assert 1 <= len(commendations) <= 6 and len(interviews) == 1
+        # 通报批评: at least the last community of each of the last weeks.
+        assert 1 <= len(criticisms) <= 6
         for r in commendations:
             assert ListEntry.objects.filter(
-                period=r.period, kind=ListKind.RED, unit_key=r.community.code, rank=1
+                period=r.period, kind=ListKind.RED, unit_key=r.community.code
             ).exists()
+        for r in criticisms:
+            assert ListEntry.objects.filter(
+                period=r.period, kind=ListKind.BLACK, unit_key=r.community.code
+            ).exists()
+            assert "通报批评" in r.reason and r.community.name in r.reason
+        last_weeks = sorted({r.period.start for r in commendations if "全街道第一" in r.reason})
+        assert set(last_weeks) >= {CURRENT_WEEK - datetime.timedelta(weeks=k) for k in (1, 2, 3, 4)}
+        for start in last_weeks:
+            bottom = (
+                ListEntry.objects.filter(period__start=start, kind=ListKind.BLACK)
+                .order_by("-rank", "-unit_key")
+                .first()
+            )
+            assert any(
+                r.period.start == start and r.community.code == bottom.unit_key for r in criticisms
+            )
         interview = interviews[0]
         black = ListEntry.objects.filter(kind=ListKind.BLACK, unit_key=interview.community.code)
         assert len({e.period_id for e in black if e.period.start <= interview.period.start}) == 2
-        # The circular of the week names it.
-        circular = Circular.objects.get(period=interview.period)
-        assert circular.content["incentives"]
+        # The circular of each week names its records.
+        for r in records:
+            circular = Circular.objects.get(period=r.period)
+            assert r.reason in [row["reason"] for row in circular.content["incentives"]]
+
+    def test_records_name_the_secretaries_with_a_demo_login(self, demo, db):
+        named = [r for r in IncentiveRecord.objects.select_related("cadre") if r.cadre]
+        assert named
+        for r in named:
+            assert RoleAssignment.objects.filter(
+                user=r.cadre, role=Role.SECRETARY, region=r.community
+            ).exists()
+        # Both demo secretaries (叠南 and 中区 have logins) find a record that names them.
+        for username in ("secretary", "secretary2"):
+            secretary = User.objects.get(username=username)
+            assert secretary.has_usable_password()
+            assert any(r.cadre == secretary for r in named)
+        # A criticism names one of them (the secretary's demo shows 通报批评 about her).
+        assert any(r.kind == IncentiveKind.CRITICISM for r in named)
+        # The public version of a circular names no cadre.
+        for r in named:
+            circular = Circular.objects.get(period=r.period)
+            assert str(r.cadre) in str(circular.content["incentives"])
+            assert str(r.cadre) not in str(circular.public_content)
+
+    def test_the_office_paragraph_repeats_nothing_of_the_generated_narrative(self, demo, db):
+        for circular in Circular.objects.select_related("period"):
+            paragraphs = [p.strip() for p in circular.narrative.split("\n\n") if p.strip()]
+            assert len(paragraphs) >= 3
+            assert len(set(paragraphs)) == len(paragraphs)
+            # No clause of one paragraph comes back in another (the generated text already
+            # asks for rectification reports; the office's paragraph looks ahead instead).
+            seen: dict[str, int] = {}
+            for i, paragraph in enumerate(paragraphs):
+                for clause in re.split("[，。；：]", paragraph):
+                    clause = clause.strip()
+                    if len(clause) >= 6:
+                        assert seen.setdefault(clause, i) == i, clause
+            # The office's paragraph is about next week; the generated text (whatever its
+            # wording) is what asks for rectification and its report.
+            office = spec.narrative_addendum(circular.period.start.isocalendar().week)
+            assert paragraphs[-1] == office
+            assert "下周暗检将重点检查" in office and "整改" not in office
+
+    def test_each_period_reads_as_closed_and_published_on_its_issue_morning(self, demo, db):
+        calendar = dict(Holiday.objects.values_list("date", "is_workday"))
+
+        def issue_day(period):
+            day = period.end
+            while not is_working_day(day, calendar):
+                day += datetime.timedelta(days=1)
+            return day
+
+        def morning(moment, day):
+            local = timezone.localtime(moment)
+            assert local.date() == day
+            assert datetime.time(9, 0) <= local.time() <= datetime.time(10, 30)
+
+        periods = list(Period.objects.filter(closed_at__isnull=False))
+        assert len(periods) == WEEKS + 2
+        for period in periods:
+            morning(period.closed_at, issue_day(period))
+            snapshots = ScoreSnapshot.objects.filter(period=period)
+            assert snapshots.exists()
+            assert set(snapshots.values_list("computed_at", flat=True)) == {period.closed_at}
+            entries = set(
+                ListEntry.objects.filter(period=period).values_list("created_at", flat=True)
+            )
+            assert entries == ({period.closed_at} if period.kind == PeriodKind.WEEK else set())
+        # Not all in the same minute, as a load would have them.
+        assert len({p.closed_at for p in periods}) == len(periods)
+        for circular in Circular.objects.select_related("period"):
+            period = circular.period
+            assert circular.issue_date == issue_day(period)
+            morning(circular.published_at, circular.issue_date)
+            assert period.closed_at < circular.created_at < circular.published_at
+            assert circular.content["computed_at"] == timezone.localtime(
+                circular.published_at
+            ).isoformat(timespec="minutes")
+            assert circular.public_content["computed_at"] == circular.content["computed_at"]
+            # The embargo was lifted, and the secretaries told, when it was published.
+            released = set(
+                Inspection.objects.scored()
+                .between(period.start, period.end)
+                .values_list("released_at", flat=True)
+            )
+            assert released == {circular.published_at}
+            told = Notification.objects.filter(url=reverse("circulars:detail", args=[circular.pk]))
+            assert told.exists()
+            assert set(told.values_list("created_at", flat=True)) == {circular.published_at}
+        for record in IncentiveRecord.objects.select_related("period"):
+            circular = Circular.objects.get(period=record.period)
+            assert circular.created_at < record.created_at < circular.published_at
+            assert record.date == circular.issue_date
+        # The audit trail keeps the real time of the load.
+        for action in ("assessment.period_close", "circular.publish", "assessment.incentive"):
+            moments = set(
+                AuditEntry.objects.filter(action=action).values_list("created_at", flat=True)
+            )
+            assert moments == {NOW}
 
     def test_one_audit_row_for_the_load_and_loading_again_adds_nothing(self, demo, db, frozen):
         entry = AuditEntry.objects.get(action="demo.load")
@@ -455,5 +586,41 @@ def test_a_fresh_small_territory_on_a_saturday(world, settings, tmp_path):
             again = load_inspections()
             assert set(again.values()) == {0}
             assert _state() == before
+    finally:
+        private_storage._wrapped = empty
+
+
+MONDAY_EARLY = datetime.datetime(2026, 11, 23, 0, 0, tzinfo=datetime.UTC)  # 08:00 in Guangdong
+
+
+def test_loaded_before_ten_on_an_issue_day_nothing_is_dated_after_now(world, settings, tmp_path):
+    """Last week's circular is due this very morning: done now, not at ten (in the future)."""
+    settings.ZHENXING_PRIVATE_MEDIA_ROOT = tmp_path
+    private_storage._wrapped = empty
+    try:
+        with time_machine.travel(MONDAY_EARLY, tick=False):
+            load_inspections()
+            now = timezone.now()
+            last_week = Period.objects.get(kind=PeriodKind.WEEK, end=timezone.localdate())
+            circular = Circular.objects.get(period=last_week)
+            assert circular.issue_date == timezone.localdate()
+            assert last_week.closed_at == circular.created_at == circular.published_at == now
+            # The weeks before were published on their own Monday mornings (no calendar here).
+            older = Circular.objects.exclude(pk=circular.pk).select_related("period")
+            assert older.count() == WEEKS - 1
+            for c in older:
+                local = timezone.localtime(c.published_at)
+                assert local.date() == c.period.end and local.date().weekday() == 0
+                assert datetime.time(9, 40) <= local.time() <= datetime.time(10, 20)
+                assert c.period.closed_at < c.created_at < c.published_at
+            moments = [
+                *Period.objects.exclude(closed_at=None).values_list("closed_at", flat=True),
+                *ScoreSnapshot.objects.values_list("computed_at", flat=True),
+                *ListEntry.objects.values_list("created_at", flat=True),
+                *IncentiveRecord.objects.values_list("created_at", flat=True),
+                *Circular.objects.values_list("published_at", flat=True),
+                *Inspection.objects.exclude(released_at=None).values_list("released_at", flat=True),
+            ]
+            assert max(moments) == now
     finally:
         private_storage._wrapped = empty
