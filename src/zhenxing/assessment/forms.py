@@ -16,10 +16,18 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.dateparse import parse_date
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zhenxing.assessment.models import IncentiveKind, Period, PeriodKind, UnitKind
+from zhenxing.assessment.models import (
+    Circular,
+    CircularStatus,
+    IncentiveKind,
+    Period,
+    PeriodKind,
+    UnitKind,
+)
 from zhenxing.assessment.periods import period_label, previous_start, span
 from zhenxing.people.forms import StyledForm
 from zhenxing.people.models import RoleAssignment, User
@@ -31,6 +39,8 @@ from zhenxing.territory.selectors import COMMUNITY_DEPTH, path_prefix_q
 RECENT = {"week": 12, "month": 12, "quarter": 8, "year": 5}
 # Further back than this a typed-in date is refused: nothing was assessed then.
 MAX_YEARS_BACK = 10
+# The earliest date a reward or criticism may carry.
+EARLIEST_RECORD = datetime.date(2000, 1, 1)
 
 
 def recent_starts(kind: str, today: datetime.date, count: int | None = None) -> list[datetime.date]:
@@ -90,10 +100,14 @@ class PeriodForm(StyledForm):
         day = _parse_day(values.get("period"))
         if values.get("period") in (None, ""):
             day = last_finished(kind, today)
-        if day is not None:
+        earliest = datetime.date(today.year - MAX_YEARS_BACK, 1, 1)
+        # The day's range is checked before `span` is asked about it: a day after the
+        # current period lies in one that has not started (and near 9999-12-31 a period's
+        # end is no date at all: OverflowError), a day before `earliest` in none assessed.
+        # Such a day stays as typed, which is no choice: "Choose a period from the list".
+        if day is not None and earliest <= day < span(kind, today)[1]:
             start = span(kind, day)[0]
-            earliest = datetime.date(today.year - MAX_YEARS_BACK, 1, 1)
-            if earliest <= start <= today:
+            if start >= earliest:
                 # A day inside a period stands for the period (see the module's docstring).
                 values["period"] = start.isoformat()
                 if start not in starts:
@@ -217,12 +231,21 @@ class IncentiveForm(StyledForm):
         ).order_by("-start", "kind")
         self.fields["period"].label_from_instance = lambda p: f"{p.get_kind_display()} · {p.label}"
         self.fields["cadre"].label_from_instance = _cadre_label
+        self.fields["date"].widget.attrs.update(
+            min=EARLIEST_RECORD.isoformat(), max=today.isoformat()
+        )
         self.today = today
 
     def clean_date(self) -> datetime.date:
         day = self.cleaned_data["date"]
         if day > self.today:
             raise forms.ValidationError(_("The date cannot be in the future."))
+        if day < EARLIEST_RECORD:
+            # Nothing was assessed then: such a date is a typing slip (0026 for 2026).
+            raise forms.ValidationError(
+                _("The date cannot be before %(day)s.")
+                % {"day": date_format(EARLIEST_RECORD, "DATE_FORMAT")}
+            )
         return day
 
     def clean(self) -> dict[str, Any]:
@@ -238,7 +261,13 @@ def _cadre_label(user: User) -> str:
 
 
 class CircularNewForm(StyledForm):
-    """A new draft: which week it reports (default: the last finished one), and which territory."""
+    """A new draft: which week it reports, and which territory.
+
+    Offered: the recent weeks that have ended (publishing closes the week, which
+    must be over) and still lack a published circular for some scope, newest first
+    (the default). The list may be empty: every recent week is published, and the
+    next one can be drafted on `next_day`, the Monday after the current week.
+    """
 
     period = forms.ChoiceField(
         label=gettext_lazy("Week"),
@@ -248,17 +277,46 @@ class CircularNewForm(StyledForm):
 
     def __init__(self, *args: Any, today: datetime.date, scopes: QuerySet[Region], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        # Only weeks that have ended: publishing closes the week, which must be over.
-        starts = recent_starts(PeriodKind.WEEK, today)[1:9]
-        self.fields["period"].choices = period_choices(PeriodKind.WEEK, starts, today)
-        self.fields["period"].initial = starts[0].isoformat()
+        finished = recent_starts(PeriodKind.WEEK, today)[1:9]
+        scope_ids = list(scopes.values_list("pk", flat=True))
+        self.published: set[tuple[datetime.date, int]] = set(
+            Circular.objects.filter(
+                status=CircularStatus.PUBLISHED,
+                period__kind=PeriodKind.WEEK,
+                period__start__in=finished,
+                scope_id__in=scope_ids,
+            ).values_list("period__start", "scope_id")
+        )
+        self.open_weeks = [
+            s for s in finished if any((s, pk) not in self.published for pk in scope_ids)
+        ]
+        self.next_day = span(PeriodKind.WEEK, today)[1]
+        # Every finished week is valid input (a published one gets the reason, in clean()),
+        # but only the open ones are offered.
+        self.fields["period"].choices = period_choices(PeriodKind.WEEK, finished, today)
+        self.fields["period"].widget.choices = period_choices(
+            PeriodKind.WEEK, self.open_weeks, today
+        )
+        if self.open_weeks:
+            self.fields["period"].initial = self.open_weeks[0].isoformat()
         self.fields["scope"].queryset = scopes
-        if scopes.count() == 1:
-            self.fields["scope"].initial = scopes.first()
+        if len(scope_ids) == 1:
+            self.fields["scope"].initial = scope_ids[0]
             self.fields["scope"].widget = forms.HiddenInput()
 
     def clean_period(self) -> datetime.date:
         return datetime.date.fromisoformat(self.cleaned_data["period"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, scope = data.get("period"), data.get("scope")
+        if start is not None and scope is not None and (start, scope.pk) in self.published:
+            self.add_error(
+                "period",
+                _("The circular for %(period)s is already published.")
+                % {"period": period_label(PeriodKind.WEEK, start)},
+            )
+        return data
 
 
 class CircularForm(StyledForm):

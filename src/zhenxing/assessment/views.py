@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -48,6 +48,8 @@ from zhenxing.assessment.models import (
     ListKind,
     Period,
     PeriodKind,
+    Scheme,
+    ScoreSnapshot,
     UnitKind,
 )
 from zhenxing.assessment.periods import previous_start, span
@@ -64,8 +66,10 @@ from zhenxing.core import audit
 from zhenxing.core.xlsx import xlsx_response
 from zhenxing.inspections.permissions import inspections_visible_to
 from zhenxing.people.scopes import has_any_role, scope_paths
+from zhenxing.territory.models import CODE_RE
 from zhenxing.territory.selectors import path_prefix_q
 
+TWO_PLACES = Decimal("0.01")
 # The ranking's trend line: this many periods, the shown one last.
 TREND_PERIODS = 8
 # An explanation lists at most this many cases or inspections per figure; the
@@ -243,6 +247,8 @@ def _ranking_rows(
                 "trend": line,
                 "change": delta,
                 "explain": can_view_unit(user, result.unit.path),
+                # Below the scheme's minimum of evidence: not ranked (数据不足).
+                "insufficient": getattr(result, "insufficient", False),
             }
         )
     return rows, periods
@@ -290,6 +296,10 @@ def ranking(request: HttpRequest) -> HttpResponse:
     return render(request, "assessment/ranking.html", context)
 
 
+def _plain(text: str, *, status: int) -> HttpResponse:
+    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+
+
 def _export_value(indicator: str, value: Any) -> float | None:
     """A rate as a percentage (Excel users read 85.0, not 0.85); scores as they are."""
     if value is None:
@@ -305,17 +315,23 @@ def ranking_export(request: HttpRequest) -> HttpResponse:
     _require_role(request.user)
     today = timezone.localdate()
     form = RankingForm(request.GET, today=today)
+    # The answers other than the file are short plain text: a page of HTML would be
+    # saved under the .xlsx name by a browser that was told to expect a file.
     if not form.is_valid():
-        return render(
-            request, "assessment/ranking.html", _ranking_context(request, form), status=400
-        )
+        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
+        return _plain(" ".join(errors), status=400)
     unit_kind = form.cleaned_data["unit_kind"]
     community = form.cleaned_data["community"]
     period = _period_of(form)
     if not can_view_period(request.user, period):
-        context = _ranking_context(request, form)
-        context.update(unit_kind=unit_kind, nav=_period_nav(period, today, unit_kind=unit_kind))
-        return _not_released(request, period, context, "assessment/ranking.html")
+        return _plain(
+            _(
+                "The figures of %(period)s are not published yet: "
+                "they come out with the period's circular."
+            )
+            % {"period": period.label},
+            status=403,
+        )
     results = indicators.ranking(period=period, unit_kind=unit_kind)
     if community is not None:
         results = [r for r in results if r.unit.path.startswith(community.path)]
@@ -326,11 +342,12 @@ def ranking_export(request: HttpRequest) -> HttpResponse:
         headers += [f"{label}{unit}", f"{label}: {text.num}", f"{label}: {text.den}"]
     headers.append(_("State of the figures"))
     state = _("Final") if period.is_closed else _("Live")
+    too_little = _("Too little data")
 
     def rows() -> Iterable[list[Any]]:
         for r in results:
             row: list[Any] = [
-                r.rank,
+                r.rank if r.rank or not getattr(r, "insufficient", False) else too_little,
                 r.unit.key,
                 r.unit.name,
                 float(r.composite) if r.composite is not None else None,
@@ -380,7 +397,11 @@ def _evidence(user: Any, result: Any) -> dict[str, dict[str, Any]]:
     """
     numbers: set[str] = set()
     inspection_ids: set[int] = set()
-    for name, items in result.evidence.items():
+    # Only the figures' lists: the evidence may carry other entries (why a unit is not ranked).
+    figures = {
+        name: items for name, items in result.evidence.items() if name.endswith((".num", ".den"))
+    }
+    for name, items in figures.items():
         if name.startswith(f"{Indicator.INSPECTION_SCORE}."):
             inspection_ids.update(int(i) for i in items)
         else:
@@ -402,7 +423,7 @@ def _evidence(user: Any, result: Any) -> dict[str, dict[str, Any]]:
             .select_related("area")
         }
     out: dict[str, dict[str, Any]] = {}
-    for name, items in result.evidence.items():
+    for name, items in figures.items():
         if name.startswith(f"{Indicator.INSPECTION_SCORE}."):
             shown = [inspections[int(i)] for i in items if int(i) in inspections]
             shown.sort(key=lambda i: (i.date, i.pk))
@@ -420,13 +441,94 @@ def _evidence(user: Any, result: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _could_be_code(unit_kind: str, key: str) -> bool:
+    """Could `key` be the code of a unit of this kind? If not, there is nothing to look up.
+
+    Region codes follow `CODE_RE`; department codes are 1–40 printable characters.
+    Anything else (a NUL byte, which PostgreSQL refuses in a query) is no unit: 404.
+    """
+    if unit_kind == UnitKind.DEPARTMENT:
+        return 0 < len(key) <= 40 and key.isprintable()
+    return CODE_RE.fullmatch(key) is not None
+
+
+def _scheme_of(period: Period, unit: indicators.Unit) -> Scheme:
+    """The scheme the unit's figures were weighted with.
+
+    A closed period's: the one its current snapshot names (the unit's row, else
+    any row of the period, for a unit created after the closing); an open
+    period's: the active one, as `indicators.compute` uses.
+    """
+    if period.is_closed:
+        current = ScoreSnapshot.objects.filter(period=period, superseded_at__isnull=True)
+        row = (
+            current.filter(unit_kind=unit.kind, unit_key=unit.key).select_related("scheme").first()
+            or current.select_related("scheme").first()
+        )
+        if row is not None:
+            return row.scheme
+    return indicators.active_scheme()
+
+
+def _two(value: Decimal) -> str:
+    """A decimal exactly, with at least two places: 1000.05, 833.375, 96.00."""
+    text = f"{value.normalize():f}"
+    places = len(text.partition(".")[2])
+    return f"{value:.2f}" if places < 2 else text
+
+
+def _weighting(result: Any, scheme: Scheme) -> dict[str, Any]:
+    """The composite redone in the open: each indicator's weight, score and weight × score.
+
+    As `indicators.composite_of` does it: an indicator without a score, or with no
+    weight, leaves the weighting; the composite is Σ(weight × score) / Σ weight,
+    rounded half up to two places. Every figure is printed exactly, so that the sums
+    and the division can be checked by hand.
+    """
+    weights = indicators.scheme_weights(scheme)
+    rows = []
+    weight_sum = Decimal("0")
+    total = Decimal("0")
+    for key, label in INDICATORS:
+        weight = Decimal(weights.get(key, Decimal("0")))
+        value = result.values.get(key)
+        score = None if value is None or value.score is None else Decimal(str(value.score))
+        counted = score is not None and weight > 0
+        product = weight * score if counted else None
+        if counted:
+            weight_sum += weight
+            total += product
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "weight": _two(weight),
+                "score": None if score is None else f"{score:.2f}",
+                "product": None if product is None else _two(product),
+                "counted": counted,
+            }
+        )
+    redone = (total / weight_sum).quantize(TWO_PLACES, ROUND_HALF_UP) if weight_sum else None
+    return {
+        "scheme": scheme,
+        "rows": rows,
+        "weight_sum": _two(weight_sum),
+        "total": _two(total),
+        "counted": weight_sum > 0,
+        # A closed period keeps its composites, but its scheme's weights may have been
+        # edited since: then the sum above no longer gives the composite, and the page
+        # says so rather than print a sum that does not add up without a word.
+        "matches": redone == result.composite,
+    }
+
+
 @require_GET
 @login_required
 def unit_explain(request: HttpRequest, unit_kind: str, unit_key: str) -> HttpResponse:
     """One unit's figures for a period: each formula, its two counts and the evidence."""
     user = request.user
     _require_role(user)
-    if unit_kind not in UnitKind.values:
+    if unit_kind not in UnitKind.values or not _could_be_code(unit_kind, unit_key):
         raise Http404
     unit = indicators.unit_for(unit_kind, unit_key)
     if unit is None or not can_view_unit(user, unit.path):
@@ -442,6 +544,7 @@ def unit_explain(request: HttpRequest, unit_kind: str, unit_key: str) -> HttpRes
         return _not_released(request, period, context, "assessment/explain.html")
     result = indicators.explain(period=period, unit=unit)
     evidence = _evidence(user, result)
+    weighting = _weighting(result, _scheme_of(period, unit))
     sections = []
     for key, label in INDICATORS:
         value = result.values.get(key)
@@ -455,7 +558,13 @@ def unit_explain(request: HttpRequest, unit_kind: str, unit_key: str) -> HttpRes
                 "den": evidence.get(f"{key}.den"),
             }
         )
-    context.update(result=result, sections=sections, now=timezone.now())
+    context.update(
+        result=result,
+        insufficient=getattr(result, "insufficient", False),
+        sections=sections,
+        weighting=weighting,
+        now=timezone.now(),
+    )
     return render(request, "assessment/explain.html", context)
 
 
@@ -510,7 +619,8 @@ def _kind(value: str) -> str:
 def period_list(request: HttpRequest) -> HttpResponse:
     """Recent periods of one kind, open or closed, with the close and recompute buttons."""
     if not can_manage_periods(request.user):
-        raise PermissionDenied
+        # A page the user may not open is no page for them (ARCHITECTURE.md, habit 3).
+        raise Http404
     return _render_periods(request, _kind(request.GET.get("kind", "")))
 
 
@@ -617,11 +727,27 @@ def _render_lists(
                 groups.append({"label": labels[unit_kind], "entries": rows})
     records = list(
         _incentives_visible_to(user)
-        .filter(Q(period=period) | Q(date__gte=period.start, date__lt=period.end))
+        # A record names its period; one recorded without a period falls on a day of it
+        # (as the circular counts them). A record of another period dated inside this
+        # one belongs to the other.
+        .filter(
+            Q(period=period) | Q(period__isnull=True, date__gte=period.start, date__lt=period.end)
+        )
         .select_related("community", "cadre", "period", "recorded_by")
         .order_by("-date", "-pk")
     )
-    context.update(red=lists[ListKind.RED], black=lists[ListKind.BLACK], records=records)
+    # Who was commended, criticised or interviewed, and why, is for the office and for
+    # the cadre concerned; everyone else reads the kind, the date and the community.
+    record_rows = [
+        {"record": r, "full": may_record or (r.cadre_id is not None and r.cadre_id == user.pk)}
+        for r in records
+    ]
+    context.update(
+        red=lists[ListKind.RED],
+        black=lists[ListKind.BLACK],
+        records=record_rows,
+        record_details=any(row["full"] for row in record_rows),
+    )
     return render(request, "assessment/lists.html", context, status=status)
 
 

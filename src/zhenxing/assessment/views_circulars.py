@@ -5,7 +5,9 @@ anyone else gets the same 404 as for a circular that does not exist.
 Published circulars are read by everyone with a role whose territory the
 circular covers. The office reads the full figures; everyone else the
 public version (`circular_public_content`: no cadres' names, no reasons, no
-typed addresses), on the page and in the downloads alike.
+typed addresses), on the page and in the downloads alike. The black spots'
+photos are part of the circular: its readers get them through the circular
+(`circulars:photo`), whether or not they may open the cases themselves.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -29,7 +32,8 @@ from zhenxing.assessment import circulars, documents, services
 from zhenxing.assessment.forms import CircularForm, CircularNewForm, VersionForm
 from zhenxing.assessment.models import Circular, CircularStatus, PeriodKind
 from zhenxing.assessment.permissions import can_draft_circulars
-from zhenxing.cases.permissions import cases_visible_to
+from zhenxing.cases.models import CasePhoto
+from zhenxing.cases.views.photos import serve_photo
 from zhenxing.core.listing import paginate
 from zhenxing.core.permissions import get_visible_or_404
 from zhenxing.core.xlsx import XLSX_TYPE
@@ -134,7 +138,13 @@ def circular_new(request: HttpRequest) -> HttpResponse:
             )
             return redirect("circulars:detail", pk=draft.pk)
     status = 400 if form.is_bound else 200
-    return render(request, "circulars/circular_new.html", {"form": form}, status=status)
+    return render(
+        request,
+        "circulars/circular_new.html",
+        # Every recent finished week is published: nothing to draft until next Monday.
+        {"form": form, "nothing_to_draft": not form.open_weeks, "next_day": form.next_day},
+        status=status,
+    )
 
 
 # --- the circular --------------------------------------------------------------------------
@@ -164,22 +174,17 @@ def _page_content(user: Any, circular: Circular) -> dict[str, Any]:
         if any(row.get(ind["key"]) is not None for row in ranking)
     ]
     rows = [{**row, "cells": [(i["key"], row.get(i["key"])) for i in shown]} for row in ranking]
-    spots = content.get("black_spots", [])
-    # A photo is served only to those who may see its case (cases:photo answers 404
-    # otherwise): the others get a note instead of a broken image.
-    photos_ok = set(
-        cases_visible_to(user)
-        .filter(number__in=[s["number"] for s in spots])
-        .values_list("number", flat=True)
-    )
+    sections = _section_titles(content)
+    # The photos are the circular's own (circulars:photo): every reader of it sees them.
+    if not circular.is_published:
+        cache.set(_draft_photos_key(circular), _tokens_of(content), DRAFT_PHOTOS_SECONDS)
     shown_spots = [
         {
             **s,
             "reported": _moment(s.get("reported_at")),
             "closed": _moment(s.get("closed_at")),
-            "photos": s["number"] in photos_ok,
         }
-        for s in spots
+        for s in content.get("black_spots", [])
     ]
     incentives = [{**r, "day": _date(r.get("date"))} for r in content.get("incentives", [])]
     summary = content.get("summary", {})
@@ -204,7 +209,25 @@ def _page_content(user: Any, circular: Circular) -> dict[str, Any]:
         "spots": shown_spots,
         "incentives": incentives,
         "public": bool(content.get("public")),
+        "sections": sections,
+        "notes": _section_notes(content),
     }
+
+
+def _section_titles(content: dict[str, Any]) -> dict[str, str]:
+    """The section headings by key, as the content has them (shared with the DOCX and PDF).
+
+    A circular frozen before the content carried its headings gets today's; so does
+    any section its content does not name.
+    """
+    titles = {key: str(title) for key, title in circulars.sections()}
+    titles.update((str(key), str(title)) for key, title in circulars.content_sections(content))
+    return titles
+
+
+def _section_notes(content: dict[str, Any]) -> dict[str, str]:
+    """What a section's figures are, printed under its heading (as in the DOCX and PDF)."""
+    return content.get("section_notes") or circulars.section_notes()
 
 
 def _summary_figures(summary: dict[str, Any]) -> list[tuple[str, str]]:
@@ -361,3 +384,73 @@ def circular_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         True, documents.filename(circular, fmt)
     )
     return response
+
+
+# --- the circular's photos -------------------------------------------------------------------
+
+# A circular's photos are shown, never handed out: no original (with its EXIF) here.
+PHOTO_VARIANTS = frozenset({"thumb", "display"})
+
+
+# A draft's figures are computed on every request (0.1–0.2 s with the demo's data), and
+# its page asks for up to two dozen photos at once: the page leaves the tokens it shows
+# here for the photo requests that follow it.
+DRAFT_PHOTOS_SECONDS = 600
+
+
+def _draft_photos_key(circular: Circular) -> str:
+    return f"zhenxing:circulars:{circular.pk}:v{circular.version}:photos"
+
+
+def _tokens_of(content: dict[str, Any]) -> set[str]:
+    return {
+        token
+        for spot in content.get("black_spots", [])
+        for token in (spot.get("before"), spot.get("after"))
+        if token
+    }
+
+
+def _photo_tokens(circular: Circular) -> set[str]:
+    """The before and after photos the circular exposes.
+
+    Published: those of the frozen content, what was distributed. A draft (the
+    office's only): those of the content computed now, or as its page last showed it.
+    """
+    if circular.is_published:
+        return _tokens_of(circulars.circular_content(circular))
+    key = _draft_photos_key(circular)
+    tokens = cache.get(key)
+    if tokens is None:
+        tokens = _tokens_of(circulars.circular_content(circular))
+        cache.set(key, tokens, DRAFT_PHOTOS_SECONDS)
+    return tokens
+
+
+def _circular_photo(user: Any, pk: int, token: str) -> CasePhoto | None:
+    try:
+        circular = get_circular_for_user(user, pk)
+    except Http404:
+        return None
+    if token not in _photo_tokens(circular):
+        return None
+    return CasePhoto.objects.filter(token=token).first()
+
+
+@require_GET
+def circular_photo(request: HttpRequest, pk: int, token: str, variant: str) -> HttpResponse:
+    """A black spot's photo as part of the circular that exposes it.
+
+    A published circular is distributed to every community it covers, photos
+    included, so its reader sees them whether or not the case is theirs: the
+    right comes from the circular (`get_circular_for_user`) and the token must
+    be one the circular shows. Anything else is the same 404 as cases:photo's.
+    """
+    if variant not in PHOTO_VARIANTS:
+        raise Http404
+    return serve_photo(
+        request,
+        variant=variant,
+        find=lambda user: _circular_photo(user, pk, token),
+        may_see_original=lambda user, photo: False,
+    )

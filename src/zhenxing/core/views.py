@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -26,6 +29,30 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except Exception as exc:  # any driver error means "not healthy"
         return JsonResponse({"status": "error", "database": type(exc).__name__}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def _inspections_today(user: Any) -> dict[str, int] | None:
+    """An inspector's day for the card at the top: today's inspections, how many left to score.
+
+    One query (the count of `inspections.selectors.mine`); None for anyone who is
+    not an inspector, who gets no card.
+    """
+    from zhenxing.inspections.models import InspectionStatus
+    from zhenxing.inspections.permissions import is_inspector
+    from zhenxing.inspections.selectors import mine
+
+    if not is_inspector(user):
+        return None
+    counts = (
+        mine(user, timezone.localdate())
+        .select_related(None)
+        .order_by()
+        .aggregate(
+            total=Count("pk"), pending=Count("pk", filter=Q(status=InspectionStatus.PENDING))
+        )
+    )
+    total, pending = counts["total"] or 0, counts["pending"] or 0
+    return {"total": total, "pending": pending, "scored": total - pending}
 
 
 @require_GET
@@ -55,5 +82,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "role_labels": role_labels,
             "scope_root": scope_roots[0] if scope_roots else None,
             "figures": figures,
+            "inspections_today": _inspections_today(user),
         },
     )

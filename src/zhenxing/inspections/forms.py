@@ -18,7 +18,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from zhenxing.cases.filters import FIRST_DATE, LAST_DATE
@@ -40,6 +40,10 @@ from zhenxing.territory.selectors import (
 
 # A round plans at most this many areas (a day's walk is a few dozen at most).
 MAX_DRAW = 500
+
+# A photo input on the scoring form is visually hidden behind a big "Take photos" button, so
+# the page does not show the browser's own "Choose Files" wording (inspections.css).
+PHOTO_INPUT_CLASS = "zx-photo-input"
 
 
 def validate_photos(uploads: Sequence[Any]) -> list[ValidatedPhoto]:
@@ -463,12 +467,14 @@ class ScoreForm(_VersionedForm):
                 self.fields[f"case_{pk}"] = forms.BooleanField(
                     label=_("Open a case"), required=False, initial=True
                 )
+        # The photo inputs sit under their own "Take photos" button (inspections/_photo_pick.html).
+        self.fields["photos"].widget.attrs["class"] = PHOTO_INPUT_CLASS
         # StyledForm styled the fields declared on the class; these came later.
         for item in self.items:
             pk = item.pk
             self.fields[f"count_{pk}"].widget.attrs["class"] = "form-control zx-count"
             self.fields[f"note_{pk}"].widget.attrs["class"] = "form-control"
-            self.fields[f"photos_{pk}"].widget.attrs["class"] = "form-control"
+            self.fields[f"photos_{pk}"].widget.attrs["class"] = PHOTO_INPUT_CLASS
             if f"case_{pk}" in self.fields:
                 self.fields[f"case_{pk}"].widget.attrs.update(
                     {"class": "form-check-input", "role": "switch"}
@@ -592,7 +598,10 @@ class TemplateItemForm(StyledForm):
 
     code = forms.CharField(label=_("Code"), max_length=20)
     text = forms.CharField(label=_("Item"), max_length=200)
-    unit = forms.CharField(label=_("Unit"), max_length=10, initial="处")
+    # "Unit" alone is the assessed unit (考核对象) elsewhere: this is the counting unit (处, 个).
+    unit = forms.CharField(
+        label=pgettext_lazy("counting unit", "Unit"), max_length=10, initial="处"
+    )
     points_per_unit = forms.DecimalField(
         label=_("Points per unit"),
         min_value=Decimal("0.01"),

@@ -45,6 +45,7 @@ def log_in(page, username: str, next_url: str) -> None:
 
 def test_the_office_ranks_explains_and_publishes(scene, make_case, private_media, page):
     from zhenxing.assessment.circulars import circular_create
+    from zhenxing.assessment.models import IncentiveRecord
     from zhenxing.cases.models import Case, Source
 
     world = scene.world
@@ -61,6 +62,15 @@ def test_the_office_ranks_explains_and_publishes(scene, make_case, private_media
     Case.objects.filter(pk=spot.pk).update(source=Source.INSPECTION)
     add_photo(spot, "before", "saddlebrown")
     add_photo(spot, "after", "seagreen")
+    IncentiveRecord.objects.create(
+        kind="interview",
+        period=scene.period,
+        community=world.a,
+        cadre=world.team_leader_a,
+        date=scene.period.start,
+        reason="暴露垃圾整改不力，经提醒仍未按期完成，约谈社区工作队队长并责令限期整改到位。",
+        recorded_by=world.admin,
+    )
     draft = circular_create(period=scene.period, scope=world.root, actor=world.admin)
     page.set_viewport_size({"width": 1280, "height": 900})
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -120,3 +130,36 @@ def test_the_office_ranks_explains_and_publishes(scene, make_case, private_media
     )
     assert page.locator(".zx-spot img").count() == 2
     page.screenshot(path=str(SHOTS / "circular.png"), full_page=True)
+
+    # On a phone the rewards table keeps kind, date, community and cadre on one line each
+    # (they wrapped after one or two characters); the reason takes the rest.
+    page.set_viewport_size({"width": 390, "height": 844})
+    lines = page.evaluate(
+        """() => Array.from(document.querySelectorAll(
+            '.zx-paper-incentives tbody td:not(.zx-paper-reason)')).map(td => {
+                const range = document.createRange();
+                range.selectNodeContents(td);
+                return range.getClientRects().length;
+            })"""
+    )
+    assert len(lines) == 4 and lines == [1, 1, 1, 1]
+    page.screenshot(path=str(SHOTS / "circular-phone.png"), full_page=True)
+
+    # 社区乙's secretary reads the published circular with 社区甲's photos in it.
+    other = page.context.browser.new_context(base_url=live_url(page), locale="zh-CN")
+    try:
+        reader = other.new_page()
+        log_in(reader, "sec_b", f"/circulars/{draft.pk}/")
+        reader.wait_for_function(
+            "Array.from(document.querySelectorAll('.zx-spot img'))"
+            ".every(i => i.complete && i.naturalWidth > 0)"
+        )
+        assert reader.locator(".zx-spot img").count() == 2
+    finally:
+        other.close()
+
+
+def live_url(page) -> str:
+    """The live server's address, from the page's own."""
+    scheme, _sep, rest = page.url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"

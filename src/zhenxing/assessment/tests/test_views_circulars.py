@@ -92,6 +92,10 @@ def photo_url(photo, variant: str = "display") -> str:
     return reverse("cases:photo", args=[photo.token, variant])
 
 
+def circular_photo_url(circ, photo, variant: str = "display") -> str:
+    return reverse("circulars:photo", args=[circ.draft.pk, photo.token, variant])
+
+
 # --- the list ------------------------------------------------------------------------------
 
 
@@ -154,6 +158,58 @@ def test_the_office_drafts_a_circular(scene, client_for, private_media):
     assert circular.status == CircularStatus.DRAFT and circular.narrative
 
 
+def publish_directly(scene, start: str, scope=None) -> Circular:
+    """A published circular for the week starting `start`, as a row (the figures do not matter)."""
+    from zhenxing.assessment.services import period_for
+
+    period = period_for(kind="week", day=datetime.date.fromisoformat(start))
+    return Circular.objects.create(
+        period=period,
+        scope=scope or scene.world.root,
+        number=f"桂振兴通〔2026〕{start}",
+        title=start,
+        issuing_body="桂城街道乡村振兴办公室",
+        issue_date=period.end,
+        status=CircularStatus.PUBLISHED,
+    )
+
+
+def test_new_offers_only_weeks_without_a_published_circular(scene, client_for):
+    publish_directly(scene, "2026-11-16")
+    publish_directly(scene, "2026-11-02")
+    form = client_for(scene.world.admin).get(reverse("circulars:new"), **EN).context["form"]
+    offered = [value for value, _label in form.fields["period"].widget.choices]
+    assert offered == [
+        "2026-11-09",
+        "2026-10-26",
+        "2026-10-19",
+        "2026-10-12",
+        "2026-10-05",
+        "2026-09-28",
+    ]
+    assert form["period"].initial == "2026-11-09"  # the most recent open week
+    html = form["period"].as_widget()
+    assert 'value="2026-11-16"' not in html and 'value="2026-11-09" selected' in html
+
+
+def test_new_says_when_the_next_circular_can_be_drafted(scene, client_for):
+    # The eight finished weeks offered, from 28 September to 16 November.
+    for weeks_back in range(8):
+        start = datetime.date(2026, 11, 16) - datetime.timedelta(weeks=weeks_back)
+        publish_directly(scene, start.isoformat())
+    client = client_for(scene.world.admin)
+    response = client.get(reverse("circulars:new"), **EN)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="nothing-to-draft"' in html and "<select" not in html
+    assert "can be drafted from 2026-11-30" in html  # the Monday after this week
+    refused = client.post(
+        reverse("circulars:new"), {"period": "2026-11-16", "scope": scene.world.root.pk}, **EN
+    )
+    assert refused.status_code == 400 and "already published" in refused.content.decode()
+    assert Circular.objects.count() == 8
+
+
 @pytest.mark.parametrize("period", ["2026-11-23", "2026-13-01", "", "2025-01-06"])
 def test_a_draft_needs_a_finished_recent_week(scene, client_for, period):
     client = client_for(scene.world.admin)
@@ -205,7 +261,8 @@ def test_the_office_reads_the_draft_as_the_paper_one(circ, client_for):
     for fmt in ("docx", "xlsx", "pdf"):
         assert reverse("circulars:download", args=[circ.draft.pk, fmt]) in html
     # The black spot, before | after, and the interview with the cadre's name.
-    assert photo_url(circ.before) in html and photo_url(circ.after) in html
+    assert circular_photo_url(circ, circ.before) in html
+    assert circular_photo_url(circ, circ.after) in html
     assert CADRE_NAME in html and REASON in html
 
 
@@ -219,22 +276,128 @@ def test_drafts_are_404_for_everyone_but_the_office(circ, client_for):
         )
 
 
-def test_published_circulars_show_photos_only_of_visible_cases(circ, client_for):
+def test_every_reader_of_a_published_circular_sees_its_photos(circ, client_for):
     publish(circ)
     mine = client_for(circ.world.secretary_a).get(detail(circ), **EN)
     assert mine.status_code == 200
     html = mine.content.decode()
-    assert photo_url(circ.before) in html and photo_url(circ.after) in html
+    assert circular_photo_url(circ, circ.before) in html
+    assert circular_photo_url(circ, circ.after) in html
     assert reverse("circulars:publish", args=[circ.draft.pk]) not in html
     assert reverse("circulars:edit", args=[circ.draft.pk]) not in html
 
-    other = client_for(circ.world.outsider).get(detail(circ), **EN)
-    assert other.status_code == 200
-    html = other.content.decode()
-    assert circ.spot.number in html and "Photo not shown" in html
-    assert circ.before.token not in html and circ.after.token not in html
+    # 社区乙's secretary may not open 社区甲's case, but reads the circular with its photos.
+    other = client_for(circ.world.outsider)
+    html = other.get(detail(circ), **EN).content.decode()
+    assert circ.spot.number in html and "Photo not shown" not in html
+    assert circular_photo_url(circ, circ.before) in html
+    assert photo_url(circ.before) not in html  # not the case's own photo URL
+    assert other.get(photo_url(circ.before)).status_code == 404
+    for photo in (circ.before, circ.after):
+        response = other.get(circular_photo_url(circ, photo))
+        assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+        assert b"".join(response.streaming_content).startswith(b"\xff\xd8")
     # The public version: no cadre named, no reasons.
     assert CADRE_NAME not in html and REASON not in html
+
+
+def test_a_circular_serves_only_its_own_photos_and_never_the_original(circ, make_case, client_for):
+    publish(circ)
+    # Another case of 社区甲 with a photo: not in the circular.
+    elsewhere = make_case(circ.world.area_a1, reported=at(17, 9), number="20261117000010")
+    stranger = add_photo(elsewhere, "before", "blue")
+    for who in ("outsider", "secretary_a", "admin"):
+        client = client_for(getattr(circ.world, who))
+        assert client.get(circular_photo_url(circ, stranger)).status_code == 404
+        assert client.get(circular_photo_url(circ, circ.before, "original")).status_code == 404
+        assert client.get(circular_photo_url(circ, circ.before, "thumb")).status_code == 200
+    # A circular the user may not read, one that does not exist, a junk token: 404.
+    assert client_for(circ.world.nobody).get(circular_photo_url(circ, circ.before)).status_code == (
+        404
+    )
+    missing = reverse("circulars:photo", args=[999999, circ.before.token, "display"])
+    assert client_for(circ.world.admin).get(missing).status_code == 404
+    junk = reverse("circulars:detail", args=[circ.draft.pk]) + "photos/%00/display"
+    assert client_for(circ.world.admin).get(junk).status_code == 404
+
+
+def test_a_drafts_photos_are_the_offices_only(circ, client_for):
+    url = circular_photo_url(circ, circ.after)
+    for who in ("secretary_a", "outsider", "dept_staff"):
+        assert client_for(getattr(circ.world, who)).get(url).status_code == 404
+    response = client_for(circ.world.admin).get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+
+
+def test_a_drafts_photos_follow_its_page_without_recomputing(circ, client_for, monkeypatch):
+    from zhenxing.assessment import circulars
+
+    client = client_for(circ.world.admin)
+    assert client.get(detail(circ)).status_code == 200
+
+    def no_second_computation(circular):
+        raise AssertionError("the draft's figures were computed again for a photo")
+
+    monkeypatch.setattr(circulars, "circular_content", no_second_computation)
+    for photo in (circ.before, circ.after):
+        assert client.get(circular_photo_url(circ, photo, "thumb")).status_code == 200
+
+
+def test_circular_photos_need_a_login_and_a_get(circ, client, client_for):
+    publish(circ)
+    url = circular_photo_url(circ, circ.before)
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302 and anonymous.url.startswith(reverse("login"))
+    assert client_for(circ.world.outsider).post(url).status_code == 405
+
+
+def test_the_headings_come_from_the_content_with_a_fallback(circ, client_for):
+    publish(circ)
+    circ.draft.refresh_from_db()
+    titles = ["一、甲", "二、乙", "三、丙", "四、丁", "五、戊", "六、己"]
+    keys = ["summary", "ranking", "areas", "lists", "black_spots", "incentives"]
+    sections = [list(pair) for pair in zip(keys, titles, strict=True)]
+    content = {**circ.draft.content, "sections": sections}
+    Circular.objects.filter(pk=circ.draft.pk).update(content=content)
+    client = client_for(circ.world.admin)
+    html = client.get(detail(circ), **EN).content.decode()
+    positions = [html.index(f">{title}</h2>") for title in titles]
+    assert positions == sorted(positions)
+    assert "1. The period in figures" not in html
+    # What the inspection scores of the ranking and of the areas are, as in the documents:
+    # frozen with the content when published, in the site's language whoever reads it.
+    assert "社区的暗检得分为该社区本期全部暗检的平均分" in html
+    assert "片区得分为该片区本期各次暗检的平均分" in html
+    # Frozen before the content carried its headings: the page's own.
+    del content["sections"]
+    Circular.objects.filter(pk=circ.draft.pk).update(content=content)
+    html = client.get(detail(circ), **EN).content.decode()
+    assert ">1. The period in figures</h2>" in html and ">6. Rewards and criticism</h2>" in html
+
+
+def test_a_unit_with_too_little_data_says_so_in_the_ranking(circ, client_for):
+    publish(circ)
+    circ.draft.refresh_from_db()
+    content = circ.draft.content
+    for row in content["ranking"]:
+        if row["unit_key"] == "GC02":
+            row.update(rank=None, insufficient=True)
+    Circular.objects.filter(pk=circ.draft.pk).update(content=content)
+    html = client_for(circ.world.admin).get(detail(circ), **EN).content.decode()
+    assert html.count("<td>Too little data</td>") == 1
+
+
+def test_the_incentive_table_keeps_its_short_columns_on_one_line(circ, client_for):
+    from pathlib import Path
+
+    import zhenxing.assessment
+
+    html = client_for(circ.world.admin).get(detail(circ), **EN).content.decode()
+    assert '<table class="zx-paper-incentives">' in html and "zx-paper-reason" in html
+    static = Path(zhenxing.assessment.__file__).parent / "static/assessment"
+    css = (static / "assessment.css").read_text()
+    assert ".zx-paper .zx-paper-incentives th, .zx-paper .zx-paper-incentives td " in css
+    assert "white-space: nowrap" in css.split(".zx-paper-incentives th", 1)[1].split("}", 1)[0]
 
 
 def test_an_unknown_circular_is_404(circ, client_for):

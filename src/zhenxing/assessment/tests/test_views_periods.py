@@ -58,7 +58,10 @@ def test_the_office_sees_recent_weeks_with_their_buttons(scene, client_for):
 @pytest.mark.parametrize("who", ["secretary_a", "outsider", "inspector_a", "nobody"])
 def test_only_the_office_manages_periods(scene, client_for, who):
     client = client_for(getattr(scene.world, who))
-    assert client.get(reverse("assessment:periods")).status_code == 403
+    # The page is not theirs: 404. The periods are known to them (rankings), so the
+    # buttons' POSTs say 403.
+    assert client.get(reverse("assessment:periods")).status_code == 404
+    assert client.get(url("assessment:periods", kind="month")).status_code == 404
     close_url = reverse("assessment:period_close", args=[scene.period.pk])
     assert client.post(close_url).status_code == 403
     recompute_url = reverse("assessment:period_recompute", args=[scene.period.pk])
@@ -164,6 +167,10 @@ def test_lists_wait_for_the_circular(scene, rules, client_for):
 def test_lists_bad_input_and_methods(scene, client_for):
     client = client_for(scene.world.admin)
     assert client.get(url("assessment:lists", period="2030-01-06")).status_code == 400
+    for kind, day in test_views_ranking.FAR_FUTURE:
+        response = client.get(url("assessment:lists", period_kind=kind, period=day), **EN)
+        assert response.status_code == 400
+        assert "Choose a period from the list." in response.content.decode()
     assert client.post(reverse("assessment:lists")).status_code == 405
     assert client_for(scene.world.nobody).get(reverse("assessment:lists")).status_code == 403
 
@@ -224,6 +231,9 @@ def test_the_office_records_an_interview(scene, client_for):
     [
         ({"community": None, "cadre": None}, "Name the community, the cadre, or both."),
         ({"date": "2026-12-01"}, "cannot be in the future"),
+        ({"date": "9999-12-31"}, "cannot be in the future"),
+        ({"date": "1999-12-31"}, "cannot be before"),
+        ({"date": "0026-11-20"}, "cannot be before"),
         ({"reason": ""}, "This field is required."),
         ({"kind": "medal"}, "Select a valid choice."),
         ({"community": 999999}, "Select a valid choice."),
@@ -266,3 +276,72 @@ def test_a_record_without_a_period_lands_on_its_week(scene, client_for):
     assert response.status_code == 302
     assert response.url == url("assessment:lists", period_kind="week", period="2026-11-09")
     assert IncentiveRecord.objects.get().period is None
+
+
+def test_the_record_form_offers_dates_from_2000_to_today(scene, client_for):
+    html = client_for(scene.world.admin).get(reverse("assessment:lists")).content.decode()
+    assert 'min="2000-01-01"' in html and 'max="2026-11-25"' in html
+    response = client_for(scene.world.admin).post(
+        reverse("assessment:incentive_new"), incentive(scene, date="2000-01-01", period="")
+    )
+    assert response.status_code == 302
+
+
+def record(scene, **fields) -> IncentiveRecord:
+    values = {
+        "kind": "criticism",
+        "community": scene.world.a,
+        "cadre": scene.world.team_leader_a,
+        "date": scene.period.start,
+        "reason": "垃圾清运不及时",
+        "recorded_by": scene.world.admin,
+        "period": scene.period,
+    }
+    values.update(fields)
+    return IncentiveRecord.objects.create(**values)
+
+
+def test_names_and_reasons_are_for_the_office_and_the_cadre_concerned(scene, client_for):
+    release(scene)
+    scene.world.team_leader_a.display_name = "钱队长"
+    scene.world.team_leader_a.save()
+    record(scene)
+    for who in ("admin", "team_leader_a"):
+        html = client_for(getattr(scene.world, who)).get(reverse("assessment:lists"), **EN)
+        html = html.content.decode()
+        assert "钱队长" in html and "垃圾清运不及时" in html
+    # Within their scope (社区甲; every community for department staff), others read the
+    # kind, the date and the community only.
+    for who in ("party_member_a", "dept_staff"):
+        response = client_for(getattr(scene.world, who)).get(reverse("assessment:lists"), **EN)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Criticism" in html and "社区甲" in html and "2026-11-16" in html
+        assert "钱队长" not in html and "垃圾清运不及时" not in html
+        assert "Cadre" not in html and "Recorded by" not in html
+
+
+def test_the_cadre_concerned_reads_only_their_own_records_in_full(scene, client_for):
+    release(scene)
+    record(scene, reason="本人记录")
+    record(scene, cadre=scene.world.secretary_a, reason="他人记录")
+    html = client_for(scene.world.team_leader_a).get(reverse("assessment:lists"), **EN)
+    html = html.content.decode()
+    assert "本人记录" in html and "他人记录" not in html
+    assert "Not shown: for the office and the cadre concerned." in html
+
+
+def test_the_records_of_a_period_are_those_it_names_or_undated_ones_inside_it(scene, client_for):
+    from zhenxing.assessment.services import period_for
+
+    month = period_for(kind="month", day=scene.period.start)
+    record(scene, reason="本周记录")
+    record(scene, period=None, date=scene.period.start, reason="无考核周期记录")
+    # Attached to November, dated inside week 47: November's, not the week's.
+    record(scene, period=month, date=scene.period.start, reason="本月记录")
+    client = client_for(scene.world.admin)
+    week = client.get(reverse("assessment:lists"), **EN).content.decode()
+    assert "本周记录" in week and "无考核周期记录" in week and "本月记录" not in week
+    november = client.get(url("assessment:lists", period_kind="month", period="2026-11-01"), **EN)
+    html = november.content.decode()
+    assert "本月记录" in html and "本周记录" not in html

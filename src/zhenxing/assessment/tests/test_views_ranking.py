@@ -33,7 +33,13 @@ def url(name: str, *args: Any, **params: Any) -> str:
 
 @pytest.fixture
 def scene(world, week47, frozen, scheme, make_case, make_inspection):
-    scheme()
+    # 社区乙 has one case and no inspection: ranked here all the same (the minimum of
+    # evidence before a unit is ranked is tested in test_composite.py; "too little data"
+    # on the pages below, with a scheme that asks for it).
+    made = scheme()
+    made.min_cases_to_rank = 1
+    made.inspection_required_to_rank = False
+    made.save()
     closed_a = make_case(
         world.area_a1,
         reported=at(16, 9),
@@ -181,6 +187,35 @@ def test_area_rankings_filtered_by_community(scene, client_for):
     assert 'name="community"' in response.content.decode()
 
 
+# The last period of each kind that the calendar can hold: its end is no date (9999-12-31
+# + 1 day overflows), so the form refuses the day before the period is worked out.
+FAR_FUTURE = [
+    ("week", "9999-12-31"),
+    ("month", "9999-12-15"),
+    ("quarter", "9999-11-01"),
+    ("year", "9999-06-01"),
+]
+
+
+@pytest.mark.parametrize("name", ["assessment:ranking", "assessment:ranking_export"])
+@pytest.mark.parametrize(("kind", "day"), FAR_FUTURE)
+def test_days_at_the_end_of_the_calendar_are_400(scene, client_for, name, kind, day):
+    before = Period.objects.count()
+    response = client_for(scene.world.admin).get(url(name, period_kind=kind, period=day), **EN)
+    assert response.status_code == 400
+    assert "Choose a period from the list." in response.content.decode()
+    assert Period.objects.count() == before
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "0001-01-07"])
+def test_days_at_the_start_of_the_calendar_are_400(scene, client_for, day):
+    for kind in ("week", "month", "quarter", "year"):
+        response = client_for(scene.world.admin).get(
+            url("assessment:ranking", period_kind=kind, period=day), **EN
+        )
+        assert response.status_code == 400
+
+
 @pytest.mark.parametrize(
     "params",
     [
@@ -255,10 +290,25 @@ def test_the_export_has_numerators_and_denominators(scene, client_for):
 
 
 def test_a_secretary_cannot_export_an_embargoed_period(scene, client_for):
-    response = client_for(scene.world.secretary_a).get(reverse("assessment:ranking_export"))
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/html")
-    assert "96.00" not in response.content.decode()
+    # A short text, not the HTML page saved under the .xlsx name.
+    client = client_for(scene.world.secretary_a)
+    response = client.get(reverse("assessment:ranking_export"), **EN)
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/plain")
+    assert "Content-Disposition" not in response
+    text = response.content.decode()
+    assert "not published yet" in text and "2026 week 47" in text and "96.00" not in text
+    release(scene)
+    assert client.get(reverse("assessment:ranking_export")).status_code == 200
+
+
+def test_a_bad_export_filter_is_a_short_400(scene, client_for):
+    response = client_for(scene.world.admin).get(
+        url("assessment:ranking_export", unit_kind="village"), **EN
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert "Select a valid choice" in response.content.decode()
 
 
 # --- one unit's explanation -----------------------------------------------------------------
@@ -355,6 +405,8 @@ def test_a_department_explanation_lists_only_cases_the_viewer_may_see(scene, cli
         ("area", "GC01", "ok"),  # a community is no area
         ("community", "GC01", "abc"),
         ("community", "GC01", "999999"),
+        ("community", "GC01", "99999999999999999999"),  # beyond any integer column
+        ("community", "GC01", "-1"),
     ],
 )
 def test_unknown_units_and_periods_are_404(scene, client_for, path):
@@ -364,6 +416,159 @@ def test_unknown_units_and_periods_are_404(scene, client_for, path):
         url("assessment:explain", kind, code, period=period)
     )
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["community", "area", "department"])
+@pytest.mark.parametrize("key", ["%00", "GC01%00", "%0A", "%7F"])
+def test_keys_no_code_can_hold_are_404(scene, client_for, kind, key):
+    # A NUL byte reached the database, which PostgreSQL refuses (a 500).
+    base = reverse("assessment:explain", args=[kind, "KEY"]).replace("KEY", key)
+    response = client_for(scene.world.admin).get(f"{base}?period={scene.period.pk}")
+    assert response.status_code == 404
+
+
+def test_a_department_code_may_hold_more_than_a_region_code(scene, client_for):
+    from zhenxing.people.models import Department
+
+    Department.objects.create(code="城管 01", name="城管科")
+    response = client_for(scene.world.admin).get(
+        url("assessment:explain", "department", "城管 01", period=scene.period.pk)
+    )
+    assert response.status_code == 200
+
+
+def test_the_explanation_redoes_the_composite(scene, client_for, scheme, make_case):
+    import re
+    from decimal import ROUND_HALF_UP, Decimal
+
+    # Uneven weights and a rate of 1/3 (a score of 66.67), so that the sums mean something.
+    made = scheme(closure_rate=12.5, on_time_rate=20, overdue_rate=15, inspection_score=25)
+    made.min_cases_to_rank, made.inspection_required_to_rank = 1, False
+    made.save()
+    for _n in range(2):
+        make_case(
+            scene.world.area_a1, reported=at(16, 9), dispatched=at(16, 10), deadline=at(18, 18)
+        )
+    response = client_for(scene.world.admin).get(explain_url("GC01", scene.period), **EN)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert made.name in html
+
+    def figure(text: str) -> Decimal:
+        return Decimal(re.sub(r"<[^>]+>", "", text).strip())
+
+    rows = re.findall(
+        r'data-indicator="(\w+)">.*?data-weight>([^<]*)<.*?data-score>([^<]*)<'
+        r".*?data-product>(.*?)</td>",
+        html,
+        re.S,
+    )
+    assert [r[0] for r in rows] == [
+        "closure_rate",
+        "on_time_rate",
+        "rework_rate",
+        "overdue_rate",
+        "relapse_rate",
+        "inspection_score",
+        "participation",
+    ]
+    counted = {}
+    for key, weight, score, product in rows:
+        if score.strip() != "—" and Decimal(weight) > 0:
+            assert figure(product) == Decimal(weight) * Decimal(score)
+            counted[key] = (Decimal(weight), Decimal(score), figure(product))
+    # Closure 1 of 3: 33.33; on time the same; overdue 2 of 2 open: 0; inspection 80.
+    assert counted["closure_rate"][1] == Decimal("33.33")
+    assert set(counted) == {"closure_rate", "on_time_rate", "overdue_rate", "inspection_score"}
+    total = figure(re.search(r"data-total>([^<]*)<", html).group(1))
+    weight_sum = figure(re.search(r"data-weight-sum>([^<]*)<", html).group(1))
+    composite = figure(re.search(r"data-composite>([^<]*)<", html).group(1))
+    assert total == sum(p for _w, _s, p in counted.values())
+    assert weight_sum == sum(w for w, _s, _p in counted.values()) == Decimal("72.5")
+    assert (total / weight_sum).quantize(Decimal("0.01"), ROUND_HALF_UP) == composite
+    assert composite == response.context["result"].composite
+    assert "Σ(weight × score) / Σ weight" in html
+
+
+def test_a_closed_period_is_redone_with_the_scheme_it_was_closed_with(scene, client_for, scheme):
+    from zhenxing.assessment.models import IndicatorWeight
+    from zhenxing.assessment.services import period_close
+
+    period_close(period=scene.period, actor=scene.world.admin)  # the scene's scheme: all 1
+    later = scheme(closure_rate=5)  # another scheme is active now
+    response = client_for(scene.world.admin).get(explain_url("GC01", scene.period), **EN)
+    weighting = response.context["weighting"]
+    first = weighting["rows"][0]
+    assert weighting["scheme"] != later and weighting["scheme"].name == "test scheme 1"
+    assert (first["key"], first["weight"]) == ("closure_rate", "1.00")
+    assert weighting["weight_sum"] == "5.00" and "96.00" in response.content.decode()
+    assert weighting["matches"] and "were changed after" not in response.content.decode()
+    # The closed period's scheme is edited afterwards: its sum no longer gives the composite.
+    IndicatorWeight.objects.filter(scheme=weighting["scheme"], indicator="inspection_score").update(
+        weight=4
+    )
+    response = client_for(scene.world.admin).get(explain_url("GC01", scene.period), **EN)
+    assert not response.context["weighting"]["matches"]
+    html = response.content.decode()
+    assert "were changed after the period was closed" in html and "96.00" in html
+
+
+def test_a_unit_with_too_little_data_is_not_ranked_on_the_pages(scene, client_for):
+    from zhenxing.assessment.models import Scheme
+
+    # The scheme asks for an inspection score: 社区乙 has none.
+    Scheme.objects.filter(is_active=True).update(inspection_required_to_rank=True)
+    client = client_for(scene.world.admin)
+    response = client.get(reverse("assessment:ranking"), **EN)
+    rows = {r["result"].unit.key: r for r in response.context["rows"]}
+    assert rows["GC02"]["insufficient"] and rows["GC02"]["result"].rank is None
+    assert not rows["GC01"]["insufficient"] and rows["GC01"]["result"].rank == 1
+    html = response.content.decode()
+    assert html.count("Too little data") == 1
+    explained = client.get(explain_url("GC02", scene.period), **EN).content.decode()
+    assert ">Too little data<" in explained and ">Not ranked<" not in explained
+    exported = read_xlsx(client.get(reverse("assessment:ranking_export"), **EN).content)
+    by_code = {row[1]: row for row in exported[1:]}
+    assert by_code["GC02"][0] == "Too little data" and by_code["GC01"][0] == 1
+
+
+def test_the_period_sentence_is_one_text_to_translate():
+    # "2026年11月16日 – 2026年11月22日. 数据为…": the dates and the sentence were joined by
+    # an ASCII full stop outside any translation.
+    from pathlib import Path
+
+    from django.utils.translation import template as trans_template
+
+    import zhenxing.assessment
+
+    source = Path(zhenxing.assessment.__file__).parent / "templates/assessment/ranking.html"
+    code = trans_template.templatize(source.read_text())
+    for sentence in (
+        "%(first)s – %(last)s. Figures as closed on %(when)s.",
+        "%(first)s – %(last)s. Figures computed from the cases at %(when)s.",
+    ):
+        assert sentence in code
+
+
+def test_an_office_admin_of_one_community_waits_for_the_circular(scene, client_for):
+    # Their figures would mix every community's unreleased inspection scores.
+    admin_a = User.objects.create_user(username="office_a")
+    RoleAssignment.objects.create(user=admin_a, role=Role.OFFICE_ADMIN, region=scene.world.a)
+    client = client_for(admin_a)
+    for name in ("assessment:ranking", "assessment:lists"):
+        response = client.get(reverse(name), **EN)
+        assert response.status_code == 200
+        assert response.templates[0].name == "assessment/not_released.html"
+        html = response.content.decode()
+        assert "not published yet" in html and "96.00" not in html and "社区乙" not in html
+    assert client.get(reverse("assessment:ranking_export")).status_code == 403
+    release(scene)
+    ranking = client.get(reverse("assessment:ranking"), **EN)
+    assert ranking.templates[0].name == "assessment/ranking.html"
+    assert "96.00" in ranking.content.decode() and "社区乙" in ranking.content.decode()
+    lists = client.get(reverse("assessment:lists"), **EN)
+    assert lists.templates[0].name == "assessment/lists.html"
+    assert "not published yet" not in lists.content.decode()
 
 
 def test_explain_without_a_period_opens_last_week(scene, client_for):

@@ -11,20 +11,36 @@ import zhenxing
 MESSAGES = Path(zhenxing.__file__).parent / "locale" / "zh_Hans" / "LC_MESSAGES"
 
 
+# gettext keys an entry with a context as "context\x04msgid".
+CONTEXT_SEP = "\x04"
+
+
 def po_entries(path: Path) -> dict[str, str]:
-    """msgid → msgstr (msgstr[0] for plurals) from a .po file; the header is skipped."""
+    """msgid → msgstr (msgstr[0] for plurals) from a .po file; the header is skipped.
+
+    An entry with a msgctxt is keyed "context\x04msgid", as in the compiled catalogue.
+    """
     entries: dict[str, str] = {}
     field, values = None, {}
 
     def flush() -> None:
         if values.get("msgid"):
-            entries[values["msgid"]] = values.get("msgstr", values.get("msgstr[0]", ""))
+            key = values["msgid"]
+            if "msgctxt" in values:
+                key = values["msgctxt"] + CONTEXT_SEP + key
+            entries[key] = values.get("msgstr", values.get("msgstr[0]", ""))
 
+    context_opened = False  # a msgctxt line has begun the entry its msgid belongs to
     for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("msgid "):
+        if line.startswith("msgctxt "):
             flush()
-            values = {}
-        if line.startswith(("msgid ", "msgid_plural ", "msgstr ", "msgstr[")):
+            values, context_opened = {}, True
+        elif line.startswith("msgid "):
+            if not context_opened:
+                flush()
+                values = {}
+            context_opened = False
+        if line.startswith(("msgctxt ", "msgid ", "msgid_plural ", "msgstr ", "msgstr[")):
             field, _, rest = line.partition(" ")
             values[field] = ast.literal_eval(rest)
         elif line.startswith('"') and field:
@@ -44,5 +60,10 @@ def test_the_compiled_catalogue_matches_the_po_file():
     entries = po_entries(MESSAGES / "django.po")
     with (MESSAGES / "django.mo").open("rb") as handle:
         catalogue = gettext.GNUTranslations(handle)
-    stale = [msgid for msgid, msgstr in entries.items() if catalogue.gettext(msgid) != msgstr]
+
+    def translated(key: str) -> str:
+        context, sep, msgid = key.partition(CONTEXT_SEP)
+        return catalogue.pgettext(context, msgid) if sep else catalogue.gettext(key)
+
+    stale = [key for key, msgstr in entries.items() if translated(key) != msgstr]
     assert stale == [], "run `make messages` to recompile django.mo"

@@ -13,6 +13,8 @@ from conftest import PASSWORD
 from zhenxing.cases.models import Case
 from zhenxing.inspections.models import Finding, InspectionStatus
 
+from .conftest import jpeg_bytes
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Where the lead looks at the screenshots of this change.
@@ -71,6 +73,27 @@ def test_an_inspector_scores_an_area_on_a_phone(
     assert page.text_content("#score-total") == "96"
     item.locator(f"#id_note_{insp.garbage.pk}").fill("桥下两堆")
 
+    # Photos: a big "Take photos" button opens the camera / file chooser; the input itself is
+    # visually hidden, so the browser's own "Choose Files" wording never shows.
+    take = item.locator(".zx-photo-button")
+    box = take.bounding_box()
+    assert box is not None and box["width"] >= 44 and box["height"] >= 44
+    hidden_input = item.locator(f"#id_photos_{insp.garbage.pk}").bounding_box()
+    assert hidden_input is not None and hidden_input["width"] <= 1
+    count = item.locator("[data-photo-count]")
+    none_text = count.get_attribute("data-text-none")
+    assert count.text_content() == none_text
+    with page.expect_file_chooser() as chooser:
+        take.click()
+    assert chooser.value.is_multiple()
+    chooser.value.set_files(
+        [
+            {"name": f"spot{n}.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()}
+            for n in range(2)
+        ]
+    )
+    assert "2" in count.text_content() and count.text_content() != none_text
+
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "score.png"))
     page.screenshot(path=str(SHOTS / "score_full.png"), full_page=True)
@@ -96,7 +119,7 @@ def test_an_inspector_scores_an_area_on_a_phone(
     round_a.i1.refresh_from_db()
     assert round_a.i1.status == InspectionStatus.SUBMITTED and round_a.i1.score == 96
     found = Finding.objects.get(inspection=round_a.i1)
-    assert found.count == 2 and found.note == "桥下两堆"
+    assert found.count == 2 and found.note == "桥下两堆" and found.photos.count() == 2
     case = Case.objects.get()
     assert found.case == case
     assert "96" in page.text_content("#inspection-score")

@@ -65,10 +65,30 @@ def test_every_user_reads_the_checklists(insp, road_template, world, client_for,
     assert page.context["offer_new_version"] == (who == "admin")
 
 
-def test_someone_without_a_role_is_403(insp, world, client_for):
+def test_someone_without_a_role_finds_nothing(insp, world, client_for):
+    # The checklists are for the platform's users: to anyone else they are not there.
     client = client_for(world.nobody)
-    assert client.get(reverse("inspections:templates")).status_code == 403
-    assert client.get(url("inspections:template", insp.general.pk)).status_code == 403
+    assert client.get(reverse("inspections:templates")).status_code == 404
+    assert client.get(url("inspections:template", insp.general.pk)).status_code == 404
+    response = client.post(url("inspections:template", insp.general.pk), {"action": "add_item"})
+    assert response.status_code == 404
+
+
+def test_the_counting_unit_is_not_the_assessed_unit(draft, insp, world, client_for):
+    # "Unit" alone is the assessed unit (考核对象) of the rankings; the checklist's 处 is
+    # a counting unit, with a msgid of its own (计量单位).
+    from django.utils import translation
+
+    client = client_for(world.admin)
+    html = client.get(url("inspections:template", draft.pk)).content.decode()  # zh-hans
+    with translation.override("zh-hans"):
+        assessed = translation.gettext("Unit")
+        counting = translation.pgettext("counting unit", "Unit")
+    assert assessed == "考核对象"
+    assert f">{assessed}<" not in html
+    assert f'<th scope="col">{counting}</th>' in html
+    label = f'<label class="form-label fw-semibold" for="id_new-unit">{counting}'
+    assert label in html
 
 
 def test_an_unknown_template_is_404(insp, world, client_for):

@@ -88,8 +88,9 @@ def test_an_inspector_sees_only_the_rounds_they_walk(round_a, round_all, world, 
 
 @pytest.mark.parametrize("who", ["secretary_a", "outsider", "party_member_a", "nobody"])
 def test_a_community_never_sees_the_rounds(round_a, world, client_for, who):
+    # Not even the list page is there for them: "no access" looks like "not there".
     client = client_for(getattr(world, who))
-    assert client.get(reverse("inspections:rounds")).status_code == 403
+    assert client.get(reverse("inspections:rounds")).status_code == 404
     assert client.get(url("inspections:round", round_a.pk)).status_code == 404
 
 
@@ -153,9 +154,10 @@ def plan_data(world, **extra: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize("who", ["secretary_a", "inspector_a", "outsider", "nobody"])
 def test_only_the_office_plans(insp, world, client_for, who):
+    # The planner is not there for anyone else, whichever the method.
     client = client_for(getattr(world, who))
-    assert client.get(reverse("inspections:plan")).status_code == 403
-    assert client.post(reverse("inspections:plan"), plan_data(world)).status_code == 403
+    assert client.get(reverse("inspections:plan")).status_code == 404
+    assert client.post(reverse("inspections:plan"), plan_data(world)).status_code == 404
     assert not InspectionRound.objects.exists()
 
 
@@ -331,6 +333,42 @@ def test_who_may_not_cancel(round_a, world, client_for):
     assert round_a.status == RoundStatus.PLANNED
 
 
+def test_a_round_with_every_area_scored_or_void_is_completed(round_a, insp, world, client_for):
+    submit(round_a.i1, world.inspector_a)
+    page = client_for(world.admin).get(url("inspections:round", round_a.pk), **EN)
+    # One area is still to walk: the round is as planned, and may be cancelled.
+    assert not page.context["round"].completed and page.context["cancel_form"] is not None
+    scored = submit(round_a.i2, world.inspector_a, finding(insp.clutter, 1))
+    services.inspection_void(inspection=scored, actor=world.admin, reason="走错片区")
+    client = client_for(world.admin)
+    page = client.get(url("inspections:round", round_a.pk), **EN)
+    assert page.status_code == 200
+    assert page.context["round"].completed and page.context["cancel_form"] is None
+    html = page.content.decode()
+    assert 'zx-badge-closed">Completed<' in html and 'id="round-cancel"' not in html
+    listing = client.get(reverse("inspections:rounds"), **EN)
+    (row,) = listing.context["page"].object_list
+    assert row.completed and 'zx-badge-closed">Completed<' in listing.content.decode()
+    # Nothing is left to cancel: a cancel posted from an old page is refused, not relabelled.
+    response = client.post(
+        url("inspections:round_cancel", round_a.pk),
+        {"version": round_a.version, "reason": "台风", "confirm": "on"},
+        **EN,
+    )
+    assert response.status_code == 409
+    assert "nothing to cancel" in response.content.decode()
+    round_a.refresh_from_db()
+    assert round_a.status == RoundStatus.PLANNED
+
+
+def test_a_cancelled_round_is_not_completed(round_a, world, client_for):
+    submit(round_a.i1, world.inspector_a)
+    services.round_cancel(round_=round_a, actor=world.admin, reason="台风")
+    page = client_for(world.admin).get(url("inspections:round", round_a.pk), **EN)
+    assert not page.context["round"].completed
+    assert "Completed" not in page.content.decode()
+
+
 # --- results ---------------------------------------------------------------------------------
 
 
@@ -348,7 +386,8 @@ def test_the_embargo_holds_on_the_results(scored_a1, round_all, world, client_fo
         client = client_for(getattr(world, who))
         response = client.get(reverse("inspections:results"))
         if who == "nobody":
-            assert response.status_code == 403
+            assert response.status_code == 404
+            assert client.get(reverse("inspections:results_export")).status_code == 404
             continue
         assert list(response.context["page"].object_list) == []
         assert "甲一片区" not in response.content.decode()

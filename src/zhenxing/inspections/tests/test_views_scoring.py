@@ -14,7 +14,7 @@ from zhenxing.cases.models import Case, Source
 from zhenxing.inspections import services
 from zhenxing.inspections.models import Finding, Inspection, InspectionPhoto, InspectionStatus
 
-from .conftest import IN_A1, days, finding, jpeg_bytes, submit, upload
+from .conftest import IN_A1, IN_A2, days, finding, jpeg_bytes, submit, upload
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
@@ -85,7 +85,50 @@ def test_mine_shows_nothing_of_another_day(round_a, world, client_for):
 
 @pytest.mark.parametrize("who", ["secretary_a", "admin", "outsider", "nobody"])
 def test_mine_is_for_inspectors(world, client_for, who):
-    assert client_for(getattr(world, who)).get(reverse("inspections:mine")).status_code == 403
+    # Not there for anyone else (404, as ARCHITECTURE.md habit 3 has it), in plain Chinese.
+    response = client_for(getattr(world, who)).get(reverse("inspections:mine"))
+    assert response.status_code == 404
+    assert "404.html" in [t.name for t in response.templates]
+
+
+# --- the workbench card ------------------------------------------------------------------------
+
+
+def test_the_workbench_shows_an_inspector_todays_inspections(round_a, world, client_for):
+    submit(round_a.i1, world.inspector_a)
+    response = client_for(world.inspector_a).get(reverse("core:home"), **EN)
+    assert response.status_code == 200
+    assert response.context["inspections_today"] == {"total": 2, "pending": 1, "scored": 1}
+    html = response.content.decode()
+    card = html[html.index('id="today-inspections"') :]
+    card = card[: card.index("</section>")]
+    assert "1 left to score" in card and "1 of 2 scored" in card
+    assert f'href="{reverse("inspections:mine")}"' in card
+    # The card comes first, above the rest of the workbench.
+    assert html.index('id="today-inspections"') < html.index("Welcome,")
+
+
+def test_the_workbench_card_says_when_no_round_is_planned(round_a, world, client_for, inspector_gc):
+    response = client_for(inspector_gc).get(reverse("core:home"), **EN)
+    assert response.context["inspections_today"] == {"total": 0, "pending": 0, "scored": 0}
+    assert "No round is planned for you today." in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["admin", "secretary_a", "outsider", "nobody"])
+def test_the_workbench_card_is_for_inspectors_only(round_a, world, client_for, who):
+    response = client_for(getattr(world, who)).get(reverse("core:home"))
+    assert response.context["inspections_today"] is None
+    assert 'id="today-inspections"' not in response.content.decode()
+
+
+def test_the_workbench_card_costs_one_query(round_a, world, django_assert_num_queries):
+    from zhenxing.core.views import _inspections_today
+    from zhenxing.people.scopes import roles_of
+
+    roles_of(world.inspector_a)  # the roles are read once per request anyway
+    with django_assert_num_queries(1):
+        counts = _inspections_today(world.inspector_a)
+    assert counts == {"total": 2, "pending": 2, "scored": 0}
 
 
 # --- the scoring form --------------------------------------------------------------------------
@@ -112,6 +155,20 @@ def test_the_form_lists_the_items_with_their_rules(round_a, insp, world, client_
     assert 'data-confirm="' in html
 
 
+def test_each_photo_input_sits_under_a_take_photos_button(round_a, insp, world, client_for):
+    response = client_for(world.inspector_a).get(url("inspections:score", round_a.i1.pk), **EN)
+    html = response.content.decode()
+    for name in (f"photos_{insp.garbage.pk}", "photos"):
+        start = html.index(f'name="{name}"')
+        tag = html[html.rindex("<input", 0, start) : html.index(">", start)]
+        # Visually hidden (never the browser's "Choose Files"), still in the form.
+        assert 'class="zx-photo-input"' in tag and "form-control" not in tag
+        assert 'type="file"' in tag and "hidden" not in tag.replace('class="zx-photo-input"', "")
+        pick = html[html.rindex("data-photo-pick", 0, start) : html.index("</div>", start)]
+        assert f'for="id_{name}"' in pick and "Take photos" in pick
+        assert 'data-text-some="Photos chosen: {n}"' in pick
+
+
 @pytest.mark.parametrize("who", ["secretary_a", "outsider", "party_member_a", "nobody"])
 def test_the_form_is_not_there_for_others(round_a, world, client_for, who):
     client = client_for(getattr(world, who))
@@ -123,13 +180,14 @@ def test_the_form_is_not_there_for_others(round_a, world, client_for, who):
 
 
 def test_the_office_sees_but_does_not_score(round_a, world, client_for, inspector_gc):
-    # The office plans the round: it sees the pending inspection but may not score it.
-    # An inspector who is not on the round does not even see it (the plan is secret).
-    for user, status in ((world.admin, 403), (inspector_gc, 404)):
+    # The office plans the round: it sees the pending inspection, but the form is not there
+    # for it (404) and a score it posts is refused (403). An inspector who is not on the
+    # round does not even see the inspection (the plan is secret): 404 both ways.
+    for user, get_status, post_status in ((world.admin, 404, 403), (inspector_gc, 404, 404)):
         client = client_for(user)
-        assert client.get(url("inspections:score", round_a.i1.pk)).status_code == status
+        assert client.get(url("inspections:score", round_a.i1.pk)).status_code == get_status
         response = client.post(url("inspections:score", round_a.i1.pk), score_data(round_a.i1))
-        assert response.status_code == status
+        assert response.status_code == post_status
     round_a.i1.refresh_from_db()
     assert round_a.i1.status == InspectionStatus.PENDING
 
@@ -176,6 +234,55 @@ def test_submitting_scores_and_opens_the_cases(round_a, insp, world, client_for,
     # The board finding has a category but no case yet: the inspector may open one.
     board = Finding.objects.get(inspection=inspection, item=insp.board)
     assert url("inspections:open_case", inspection.pk, board.pk) in html
+
+
+def test_a_position_outside_the_area_is_warned_but_saved(round_a, world, client_for):
+    # 甲二片区's centre is 0.01° (about 1 km) east of 甲一片区: the inspector is elsewhere.
+    data = score_data(round_a.i1, lat=str(IN_A2[0]), lng=str(IN_A2[1]))
+    response = client_for(world.inspector_a).post(
+        url("inspections:score", round_a.i1.pk), data, **EN
+    )
+    assert response.status_code == 302
+    round_a.i1.refresh_from_db()
+    assert round_a.i1.status == InspectionStatus.SUBMITTED
+    warnings = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
+    assert warnings == [
+        "Your location is not inside this area. The score was saved all the same: "
+        "check that you scored the right area."
+    ]
+
+
+@pytest.mark.parametrize(
+    "position",
+    [
+        IN_A1,
+        (23.005, 113.1101),  # about 10 m past the eastern border: within the tolerance
+        None,  # no position at all
+    ],
+)
+def test_no_warning_inside_the_area(round_a, world, client_for, position):
+    lat, lng = (str(position[0]), str(position[1])) if position else ("", "")
+    data = score_data(round_a.i1, lat=lat, lng=lng)
+    response = client_for(world.inspector_a).post(url("inspections:score", round_a.i1.pk), data)
+    assert response.status_code == 302
+    assert [m for m in get_messages(response.wsgi_request) if m.level_tag == "warning"] == []
+
+
+def test_the_warning_follows_the_border_tolerance(round_a, world, client_for, settings):
+    settings.ZHENXING_AREA_TOLERANCE_M = 0
+    data = score_data(round_a.i1, lat="23.005", lng="113.1101")
+    response = client_for(world.inspector_a).post(url("inspections:score", round_a.i1.pk), data)
+    assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["success", "warning"]
+
+
+def test_an_area_without_a_polygon_gets_no_warning(round_a, world, client_for):
+    from zhenxing.territory.models import Region
+
+    Region.objects.filter(pk=world.area_a1.pk).update(geometry=None)
+    data = score_data(round_a.i1, lat=str(IN_A2[0]), lng=str(IN_A2[1]))
+    response = client_for(world.inspector_a).post(url("inspections:score", round_a.i1.pk), data)
+    assert response.status_code == 302
+    assert [m for m in get_messages(response.wsgi_request) if m.level_tag == "warning"] == []
 
 
 def test_a_clean_area_scores_full(round_a, world, client_for):
@@ -320,6 +427,47 @@ def test_the_detail_for_the_office(scored_a1, world, client_for):
     assert ctx["void_form"] is not None
     html = response.content.decode()
     assert "94" in html and "暴露垃圾" in html and "人居环境暗检通用表" in html
+
+
+def breadcrumb(response) -> str:
+    html = response.content.decode()
+    start = html.index('<ol class="breadcrumb">')
+    return html[start : html.index("</ol>", start)]
+
+
+def test_the_findings_read_as_a_list_of_deductions(scored_a1, world, client_for):
+    response = client_for(world.admin).get(url("inspections:detail", scored_a1.pk), **EN)
+    html = response.content.decode()
+    assert 'id="findings-title">Deductions found</h2>' in html
+    # "Findings" is the count column of the results export (发现问题数), not this heading.
+    assert ">Findings<" not in html
+
+
+def test_the_breadcrumb_leads_the_inspector_back_to_their_day(scored_a1, world, client_for):
+    mine, results = reverse("inspections:mine"), reverse("inspections:results")
+    own = breadcrumb(client_for(world.inspector_a).get(url("inspections:detail", scored_a1.pk)))
+    assert f'href="{mine}"' in own and f'href="{results}"' not in own
+    office = breadcrumb(client_for(world.admin).get(url("inspections:detail", scored_a1.pk)))
+    assert f'href="{results}"' in office and f'href="{mine}"' not in office
+    release(world)
+    community = breadcrumb(
+        client_for(world.secretary_a).get(url("inspections:detail", scored_a1.pk))
+    )
+    assert f'href="{results}"' in community
+
+
+def test_the_breadcrumb_of_another_inspectors_score_leads_to_the_results(
+    round_all, world, client_for, inspector_gc
+):
+    # inspector_a sees inspector_gc's score of 社区甲 (the team checks each other's work),
+    # but it is not their day's work.
+    submit(round_all.i1, inspector_gc)
+    crumbs = breadcrumb(
+        client_for(world.inspector_a).get(url("inspections:detail", round_all.i1.pk))
+    )
+    assert f'href="{reverse("inspections:results")}"' in crumbs
+    mine = breadcrumb(client_for(inspector_gc).get(url("inspections:detail", round_all.i1.pk)))
+    assert f'href="{reverse("inspections:mine")}"' in mine
 
 
 def test_a_pending_inspection_offers_the_form_to_its_inspector(round_a, world, client_for):

@@ -24,13 +24,15 @@ from zhenxing.core.permissions import get_visible_or_404, require
 from zhenxing.inspections import permissions, services
 from zhenxing.inspections.forms import ActivateForm, TemplateItemForm, points_text
 from zhenxing.inspections.models import InspectionTemplate, TemplateItem, TemplateStatus
+from zhenxing.inspections.views import page_or_404
 from zhenxing.people.scopes import has_any_role
 
 ITEM_ACTIONS = {"add_item", "edit_item", "delete_item"}
 
 
 def _get_template(user: Any, pk: int) -> InspectionTemplate:
-    require(has_any_role(user))
+    # Checklists are for the platform's users: someone without a role finds nothing here.
+    page_or_404(has_any_role(user))
     return get_visible_or_404(
         lambda u: permissions.templates_visible_to(u).select_related("area_type", "created_by"),
         user,
@@ -42,7 +44,7 @@ def _get_template(user: Any, pk: int) -> InspectionTemplate:
 @login_required
 def template_list(request: HttpRequest) -> HttpResponse:
     """Every checklist, each with its versions (newest first) and item counts."""
-    require(has_any_role(request.user))
+    page_or_404(has_any_role(request.user))
     templates = (
         permissions.templates_visible_to(request.user)
         .select_related("area_type")

@@ -40,6 +40,7 @@ from zhenxing.inspections.models import (
     InspectionStatus,
     RoundStatus,
 )
+from zhenxing.inspections.views import page_or_404
 from zhenxing.people.scopes import has_any_role
 from zhenxing.territory.models import Region
 from zhenxing.territory.selectors import COMMUNITY_DEPTH, community_code_of
@@ -72,7 +73,12 @@ def shows_inspector(user: Any, inspection: Inspection) -> bool:
 
 
 def _progress(rounds: list[InspectionRound]) -> None:
-    """Set `total`, `scored`, `void` and `percent` on each round (one grouped query)."""
+    """Set `total`, `scored`, `void`, `percent` and `completed` on each round (one grouped query).
+
+    A round has no "completed" status of its own (planned or cancelled):
+    a planned round with every inspection scored or void has nothing left to
+    walk, and is shown as completed, with nothing left to cancel.
+    """
     counts: dict[int, dict[str, int]] = {}
     rows = (
         Inspection.objects.filter(round__in=[r.pk for r in rounds])
@@ -95,6 +101,11 @@ def _progress(rounds: list[InspectionRound]) -> None:
         due = round_.total - round_.void
         round_.due = due
         round_.percent = round(100 * round_.scored / due) if due else 0
+        round_.completed = (
+            round_.status == RoundStatus.PLANNED
+            and round_.total > 0
+            and round_.scored + round_.void == round_.total
+        )
 
 
 def _form_status(form: Any) -> int:
@@ -109,7 +120,7 @@ def _form_status(form: Any) -> int:
 def round_list(request: HttpRequest) -> HttpResponse:
     """The rounds the user plans (office) or walks (inspectors), newest first."""
     user = request.user
-    require(permissions.sees_rounds(user))
+    page_or_404(permissions.sees_rounds(user))
     form = RoundFilterForm(request.GET or None)
     rounds = form.apply(permissions.rounds_visible_to(user))
     listing = paginate(
@@ -149,8 +160,11 @@ def _render_plan(request: HttpRequest, form: RoundPlanForm, status: int = 200) -
 @require_http_methods(["GET", "POST"])
 @login_required
 def round_plan(request: HttpRequest) -> HttpResponse:
-    """Plan a day's round: its areas (ticked, or drawn with a seed) and its inspectors."""
-    require(permissions.can_plan_rounds(request.user))
+    """Plan a day's round: its areas (ticked, or drawn with a seed) and its inspectors.
+
+    The planner is not there (404) for anyone but the office, whichever the method.
+    """
+    page_or_404(permissions.can_plan_rounds(request.user))
     if request.method == "GET":
         return _render_plan(request, RoundPlanForm(request.user))
     form = RoundPlanForm(request.user, request.POST)
@@ -187,7 +201,7 @@ def _render_round(
     for inspection in inspections:
         inspection.community_name = names.get(community_code_of(inspection.area_path), "")
     _progress([round_])
-    may_cancel = permissions.can_change_round(user, round_)
+    may_cancel = permissions.can_change_round(user, round_) and not round_.completed
     if may_cancel and cancel_form is None:
         cancel_form = RoundCancelForm(initial={"version": round_.version})
     return render(
@@ -222,6 +236,15 @@ def round_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             request, round_, error=_("This round was cancelled meanwhile."), status=409
         )
     require(permissions.can_change_round(request.user, round_))
+    _progress([round_])
+    if round_.completed:
+        # Cancelling would void nothing and only relabel a walked round: refused.
+        return _render_round(
+            request,
+            round_,
+            error=_("Every area of this round is scored or void: there is nothing to cancel."),
+            status=409,
+        )
     form = RoundCancelForm(request.POST)
     if not form.is_valid():
         return _render_round(request, round_, cancel_form=form, status=400)
@@ -247,7 +270,7 @@ def round_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _results(request: HttpRequest) -> tuple[ResultFilterForm, QuerySet[Inspection]]:
     user = request.user
-    require(has_any_role(user))
+    page_or_404(has_any_role(user))
     form = ResultFilterForm(user, request.GET or None)
     scored = permissions.inspections_visible_to(user).scored()
     return form, form.apply(scored).order_by("-date", "area_path", "pk")

@@ -4,13 +4,17 @@ An inspection is fetched only through `permissions.get_inspection_for_user`,
 so a community sees nothing of it (404) until the circular covering its day
 is published. Every change goes through `services`: a refused step shows the
 page again with the reason and the input (400), a stale one the page as it
-is now (409), a step the viewer may not take answers 403.
+is now (409), a step the viewer may not take answers 403. A page the viewer
+may not open (today's list for a non-inspector, the scoring form for anyone
+but the inspector who may score) answers 404.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -36,9 +40,14 @@ from zhenxing.inspections.models import (
     InspectionStatus,
     RoundStatus,
 )
+from zhenxing.inspections.views import page_or_404
 from zhenxing.inspections.views.rounds import community_names, shows_inspector
 from zhenxing.people.scopes import office_admin_paths
+from zhenxing.territory.models import Region
 from zhenxing.territory.selectors import community_code_of
+
+# Metres per degree of latitude (mean Earth radius), as territory.lookup measures borders.
+_M_PER_DEGREE = 6_371_008.8 * math.pi / 180
 
 # --- today's list ---------------------------------------------------------------------------
 
@@ -47,7 +56,7 @@ from zhenxing.territory.selectors import community_code_of
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
     """Today's inspections for the inspector, as big cards: what is left first."""
-    require(permissions.is_inspector(request.user))
+    page_or_404(permissions.is_inspector(request.user))
     today = timezone.localdate()
     inspections = list(selectors.mine(request.user, today))
     names = community_names(i.area_path for i in inspections)
@@ -115,7 +124,12 @@ def inspection_score(request: HttpRequest, pk: int) -> HttpResponse:
             error=_("This inspection was scored or cancelled meanwhile; nothing was changed."),
             status=409,
         )
-    require(permissions.can_score(request.user, inspection))
+    may_score = permissions.can_score(request.user, inspection)
+    if request.method == "GET":
+        # The form is a page only for the inspector who may score; the office sees the
+        # inspection (its detail) but the form is not there for it.
+        page_or_404(may_score)
+    require(may_score)
     items = _items(inspection)
     if request.method == "GET":
         form = ScoreForm(items, initial={"version": inspection.version})
@@ -124,6 +138,7 @@ def inspection_score(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _render_score(request, inspection, form, status=400)
     data = form.cleaned_data
+    area = inspection.area
     try:
         inspection = services.inspection_submit(
             inspection=inspection,
@@ -152,7 +167,46 @@ def inspection_score(request: HttpRequest, pk: int) -> HttpResponse:
             "Case %(numbers)s was opened.", "Cases %(numbers)s were opened.", len(numbers)
         ) % {"numbers": "、".join(numbers)}
     messages.success(request, text)
+    lat, lng = data.get("lat"), data.get("lng")
+    if lat is not None and lng is not None and outside_area(area, lat, lng):
+        messages.warning(
+            request,
+            _(
+                "Your location is not inside this area. The score was saved all the same: "
+                "check that you scored the right area."
+            ),
+        )
     return redirect("inspections:detail", pk=inspection.pk)
+
+
+def outside_area(area: Region, lat: float, lng: float) -> bool:
+    """The position lies outside the area's polygon, farther than the border tolerance.
+
+    A warning only, never a refusal: a fix taken from the road along the
+    border, or a weak GPS signal, is no reason to lose a score. The border
+    tolerance (`ZHENXING_AREA_TOLERANCE_M`) is the one the point-to-area
+    lookup allows. An area without a usable polygon cannot be checked: False.
+    """
+    import numpy as np
+    import shapely
+    from shapely.geometry import Point, shape
+
+    if not area.geometry:
+        return False
+    try:
+        polygon = shape(area.geometry)
+    except Exception:  # shapely raises several types for malformed coordinates
+        return False
+    point = Point(lng, lat)
+    if polygon.is_empty or polygon.covers(point):
+        return False
+    # Distances in a local frame of metres (east, north) around the position.
+    scale = np.array([_M_PER_DEGREE * math.cos(math.radians(lat)), _M_PER_DEGREE])
+    distance = shapely.distance(
+        shapely.transform(polygon, lambda coords: coords * scale),
+        shapely.transform(point, lambda coords: coords * scale),
+    )
+    return float(distance) > float(settings.ZHENXING_AREA_TOLERANCE_M)
 
 
 # --- one inspection -------------------------------------------------------------------------
@@ -190,6 +244,7 @@ def _render_detail(
     if may_void and void_form is None:
         void_form = VoidForm(initial={"version": inspection.version})
     template = inspection.template
+    round_visible = permissions.rounds_visible_to(user).filter(pk=inspection.round_id).exists()
     return render(
         request,
         "inspections/detail.html",
@@ -209,13 +264,25 @@ def _render_detail(
             "may_score": permissions.can_score(user, inspection),
             "void_form": void_form if may_void else None,
             "void_open": bool(void_form is not None and void_form.is_bound),
-            "round_visible": permissions.rounds_visible_to(user)
-            .filter(pk=inspection.round_id)
-            .exists(),
+            "round_visible": round_visible,
+            "from_mine": _from_mine(user, inspection, round_visible),
             "error": error,
         },
         status=status,
     )
+
+
+def _from_mine(user: Any, inspection: Inspection, round_visible: bool) -> bool:
+    """The inspection is the user's own work: its breadcrumb leads back to My inspections.
+
+    The inspector it is assigned to (who scored it, once scored), or, while
+    nobody is, an inspector of its round; everyone else came from the results.
+    """
+    if not permissions.is_inspector(user):
+        return False
+    if inspection.inspector_id is not None:
+        return inspection.inspector_id == user.pk
+    return round_visible and inspection.round.inspectors.filter(pk=user.pk).exists()
 
 
 @require_GET

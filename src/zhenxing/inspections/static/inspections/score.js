@@ -1,5 +1,6 @@
 /* The scoring form (inspections/score.html): − / + steppers, the points each item costs and the
- * resulting score kept up to date at the top, "use my location", and a last confirmation.
+ * resulting score kept up to date at the top, how many photos each "Take photos" button holds,
+ * "use my location", and a last confirmation.
  *
  * The server computes the score again from the counts; what is shown here is only a preview,
  * by the same rule: an item costs points × count, at most its cap; the score is the full
@@ -71,6 +72,28 @@
     totalOut.textContent = points(Math.max(0, full - deducted));
     deductedOut.textContent = deducted ? "−" + points(deducted) : "0";
   }
+
+  // "Take photos": the file input is hidden behind its button, so say how many are chosen.
+  form.querySelectorAll("[data-photo-pick]").forEach(function (pick) {
+    var input = pick.querySelector("input[type=file]");
+    var count = pick.querySelector("[data-photo-count]");
+    if (!input || !count) {
+      return;
+    }
+    function show() {
+      var n = input.files ? input.files.length : 0;
+      count.textContent = n
+        ? count.getAttribute("data-text-some").replace("{n}", String(n))
+        : count.getAttribute("data-text-none");
+      count.classList.toggle("zx-photo-some", n > 0);
+    }
+    count.hidden = false;
+    input.addEventListener("change", function () {
+      show();
+      update();
+    });
+    show();
+  });
 
   items.forEach(function (item) {
     var input = item.querySelector(".zx-count");
