@@ -93,6 +93,20 @@ def world(db):
 
 
 @pytest.fixture
+def private_media(settings, tmp_path):
+    """Photos written to a private media folder of this test's own."""
+    settings.ZHENXING_PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    from django.utils.functional import empty
+
+    from zhenxing.cases.photos import private_storage
+
+    # The storage is built lazily from the setting: reset it to follow the override.
+    private_storage._wrapped = empty
+    yield settings.ZHENXING_PRIVATE_MEDIA_ROOT
+    private_storage._wrapped = empty
+
+
+@pytest.fixture
 def client_for(client):
     """`client_for(user)` returns the test client logged in as that user."""
 

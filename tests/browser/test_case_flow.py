@@ -9,7 +9,7 @@ import pytest
 
 from conftest import PASSWORD
 from zhenxing.cases.models import Case, Status
-from zhenxing.cases.tests.conftest import cats, jpeg_bytes, private_media  # noqa: F401 (fixtures)
+from zhenxing.cases.tests.conftest import cats, jpeg_bytes  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

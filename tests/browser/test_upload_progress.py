@@ -1,7 +1,7 @@
 """In Chromium: the photo forms show upload progress, survive a dropped connection, and show
 the server's refusal exactly as a plain submit would (cases/upload.js)."""
 
-# The fixtures `cats` and `private_media` come by import and are then taken as arguments.
+# The fixture `cats` comes by import (`private_media` from the root conftest).
 # ruff: noqa: F811
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from zhenxing.cases.tests.conftest import (  # noqa: F401 (fixtures)
     IN_A1,
     cats,
     jpeg_bytes,
-    private_media,
     upload,
 )
 

@@ -17,7 +17,6 @@ from zhenxing.assessment.models import Circular
 from zhenxing.assessment.tests import test_views_ranking
 from zhenxing.assessment.tests.conftest import at
 from zhenxing.assessment.tests.test_views_circulars import add_photo
-from zhenxing.cases.tests import conftest as cases_conftest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +24,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path("/tmp/shots")  # noqa: S108
 
 scene = test_views_ranking.scene
-private_media = cases_conftest.private_media
 
 
 @pytest.fixture

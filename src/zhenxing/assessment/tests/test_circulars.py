@@ -40,19 +40,6 @@ def jpeg(color: str) -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture
-def private_media(settings, tmp_path):
-    settings.ZHENXING_PRIVATE_MEDIA_ROOT = tmp_path / "private"
-    from django.utils.functional import empty
-
-    from zhenxing.cases.photos import private_storage
-
-    # The storage is built lazily from the setting: reset it to follow the override.
-    private_storage._wrapped = empty
-    yield settings.ZHENXING_PRIVATE_MEDIA_ROOT
-    private_storage._wrapped = empty
-
-
 def add_photo(case, kind: str, color: str):
     from zhenxing.cases.models import CasePhoto
     from zhenxing.cases.photos import store_original, validate_photo

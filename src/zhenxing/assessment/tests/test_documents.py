@@ -27,7 +27,6 @@ from zhenxing.assessment.tests.test_circulars import (
 # The week and its draft, shared with test_circulars.py (fixtures are found by name here).
 w47 = week.w47
 draft = week.draft
-private_media = week.private_media
 
 
 def site_text(message: str) -> str:

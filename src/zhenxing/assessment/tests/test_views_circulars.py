@@ -21,14 +21,12 @@ from zhenxing.assessment.models import Circular, CircularStatus, IncentiveRecord
 from zhenxing.assessment.tests import test_views_ranking
 from zhenxing.assessment.tests.conftest import at
 from zhenxing.assessment.tests.test_views_ranking import EN
-from zhenxing.cases.tests import conftest as cases_conftest
 
 CADRE_NAME = "钱队长"
 REASON = "约谈：整改不力"
 
 # The ranking tests' week 2026-W47 (see test_views_ranking.py).
 scene = test_views_ranking.scene
-private_media = cases_conftest.private_media
 
 
 def add_photo(case, kind: str, color: str):

@@ -2,41 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from types import SimpleNamespace
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
-
-def jpeg_bytes(
-    size: tuple[int, int] = (64, 48), color: str = "red", exif: bytes | None = None
-) -> bytes:
-    out = io.BytesIO()
-    image = Image.new("RGB", size, color)
-    if exif is not None:
-        image.save(out, "JPEG", exif=exif)
-    else:
-        image.save(out, "JPEG")
-    return out.getvalue()
-
-
-def upload(name: str = "spot.jpg", data: bytes | None = None, content_type: str = "image/jpeg"):
-    return SimpleUploadedFile(name, data if data is not None else jpeg_bytes(), content_type)
-
-
-@pytest.fixture
-def private_media(settings, tmp_path):
-    settings.ZHENXING_PRIVATE_MEDIA_ROOT = tmp_path / "private"
-    from django.utils.functional import empty
-
-    from zhenxing.cases.photos import private_storage
-
-    # The storage is built lazily from the setting: reset it to follow the override.
-    private_storage._wrapped = empty
-    yield settings.ZHENXING_PRIVATE_MEDIA_ROOT
-    private_storage._wrapped = empty
+from zhenxing.cases.testing import jpeg_bytes, upload  # noqa: F401  (re-exported to the tests)
 
 
 @pytest.fixture

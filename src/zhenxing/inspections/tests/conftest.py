@@ -13,7 +13,7 @@
 - `round_all`: today's round on all three areas of the world, walked by
   `inspector_gc` (an inspector of the whole subdistrict).
 - `scored_a1`: `round_a.i1` scored by inspector_a: 暴露垃圾 ×3 (−6) → 94.
-- `private_media`: photos go to a temporary folder.
+- `private_media` (root conftest): photos go to a temporary folder.
 - Helpers: `photo()` gives a ValidatedPhoto (optionally with GPS),
   `finding(item, count, **kw)` a FindingInput, `submit(inspection, actor, ...)`.
 """
@@ -21,25 +21,15 @@
 from __future__ import annotations
 
 import datetime
-import io
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-
-def jpeg_bytes(size: tuple[int, int] = (64, 48), color: str = "red", exif: Any = None) -> bytes:
-    out = io.BytesIO()
-    image = Image.new("RGB", size, color)
-    if exif is not None:
-        image.save(out, "JPEG", exif=exif)
-    else:
-        image.save(out, "JPEG")
-    return out.getvalue()
+from zhenxing.cases.testing import jpeg_bytes, upload  # noqa: F401  (re-exported to the tests)
 
 
 def gps_exif(lat: float, lng: float) -> Any:
@@ -54,10 +44,6 @@ def gps_exif(lat: float, lng: float) -> Any:
 
     exif[0x8825] = {1: "N", 2: dms(lat), 3: "E", 4: dms(lng)}
     return exif
-
-
-def upload(name: str = "spot.jpg", data: bytes | None = None) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, data if data is not None else jpeg_bytes(), "image/jpeg")
 
 
 def photo(color: str = "red", gps: tuple[float, float] | None = None, name: str = "spot.jpg"):
@@ -94,19 +80,6 @@ def square(lng: float, lat: float, size: float = 0.01) -> dict:
 IN_A1 = (23.005, 113.105)
 IN_A2 = (23.005, 113.115)
 IN_B1 = (23.005, 113.125)
-
-
-@pytest.fixture
-def private_media(settings, tmp_path):
-    settings.ZHENXING_PRIVATE_MEDIA_ROOT = tmp_path / "private"
-    from django.utils.functional import empty
-
-    from zhenxing.cases.photos import private_storage
-
-    # The storage is built lazily from the setting: reset it to follow the override.
-    private_storage._wrapped = empty
-    yield settings.ZHENXING_PRIVATE_MEDIA_ROOT
-    private_storage._wrapped = empty
 
 
 @pytest.fixture

@@ -1,3 +1,3 @@
 """Notify tests reuse the case fixtures (categories, private photo storage)."""
 
-from zhenxing.cases.tests.conftest import cats, private_media  # noqa: F401  (fixtures)
+from zhenxing.cases.tests.conftest import cats  # noqa: F401  (fixtures)
