@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "zhenxing.notify",
     "zhenxing.inspections",
     "zhenxing.assessment",
+    "zhenxing.plans",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ urlpatterns = [
     path("inspections/", include("zhenxing.inspections.urls")),
     path("assessment/", include("zhenxing.assessment.urls")),
     path("circulars/", include("zhenxing.assessment.urls_circulars")),
+    path("plans/", include("zhenxing.plans.urls")),
     path("", include("zhenxing.core.urls")),
 ]
 

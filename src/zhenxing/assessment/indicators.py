@@ -245,7 +245,7 @@ def _instant(value: Any) -> datetime.datetime | None:
 # --- a case replayed from its events ----------------------------------------------
 
 
-class _History:
+class CaseHistory:
     """One case and its events before the period's end, to ask what it was at a moment."""
 
     __slots__ = ("row", "events", "has_status_events")
@@ -359,9 +359,9 @@ CASE_FIELDS = (
 )
 
 
-def _histories(
+def case_histories(
     start: datetime.datetime, end: datetime.datetime, paths: list[str] | None
-) -> list[_History]:
+) -> list[CaseHistory]:
     """Every case that can count in [start, end), with its events before `end` (two queries).
 
     A case counts only if it was reported before the end and either was
@@ -376,7 +376,7 @@ def _histories(
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start) | Q(deadline__gte=start))
         .filter(path_prefix_q(paths, "region_path"))
     )
-    histories = {row["id"]: _History(row) for row in cases.values(*CASE_FIELDS)}
+    histories = {row["id"]: CaseHistory(row) for row in cases.values(*CASE_FIELDS)}
     if not histories:
         return []
     events = (
@@ -560,12 +560,12 @@ def compute(
         {u.pk: u for u in units} if is_department else {u.path: u for u in units}
     )
     # Departments have no territory: their cases may lie anywhere.
-    histories = _histories(start, end, None if is_department else paths)
+    histories = case_histories(start, end, None if is_department else paths)
     tallies: dict[Any, _Tally] = {}
     for key in by_key:
         tallies[key] = _Tally()
 
-    def tally_for(history: _History, at: datetime.datetime) -> _Tally | None:
+    def tally_for(history: CaseHistory, at: datetime.datetime) -> _Tally | None:
         if is_department:
             return tallies.get(history.department_at(at))
         return tallies.get(_unit_path_of(history.row["region_path"], depth))

@@ -6,8 +6,9 @@ except that it resets the demo accounts' password when a different one is
 given. It is deterministic: the generator runs from fixed seeds. The
 cases (`demo.cases`: categories, holiday calendar, ~3,000 cases over the
 last four months) and the covert inspections (`demo.inspections`: twelve
-weeks of rounds and scores, with their published weekly circulars) are
-added once, relative to the time of the first load.
+weeks of rounds and scores, with their published weekly circulars) and the
+plan (`demo.plans`: campaigns, weekly targets, daily arrangements and
+progress reports) are added once, relative to the time of the first load.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from zhenxing.demo.cases import load_cases
 from zhenxing.demo.generator import CopyPlan, plan_copy
 from zhenxing.demo.inspections import load_inspections
 from zhenxing.demo.persist import write_members, write_orgs, write_regions, write_teams
+from zhenxing.demo.plans import load_plans
 from zhenxing.inspections.models import Inspection
 from zhenxing.people.models import (
     Department,
@@ -39,6 +41,7 @@ from zhenxing.people.models import (
     User,
     WorkTeam,
 )
+from zhenxing.plans.models import Arrangement, Campaign, ProgressReport, WeeklyTarget
 from zhenxing.territory.models import PATH_SEP, Region
 
 
@@ -146,6 +149,16 @@ def load_guicheng(*, password: str, progress: Any | None = None) -> DemoSummary:
             if created["inspections"]
             else "inspections: the demo has its inspections already"
         )
+        plan_counts = load_plans()
+        for key in ("campaigns", "weekly_targets", "arrangements", "progress_reports"):
+            created[key] = plan_counts[key]
+        say(
+            f"plans: {created['campaigns']} campaigns; {created['weekly_targets']} weekly "
+            f"targets, {created['arrangements']} daily arrangements and "
+            f"{created['progress_reports']} progress reports added"
+            if created["weekly_targets"]
+            else "plans: the demo has its plan table already"
+        )
         if any(created.values()) or any(account_changes.values()):
             parts = [f"{k} +{v}" for k, v in created.items() if v]
             if account_changes["users_created"]:
@@ -179,6 +192,10 @@ def demo_counts(root_code: str = data.ROOT_CODE) -> dict[str, int]:
         "通报": Circular.objects.filter(
             scope__path__startswith=prefix, status=CircularStatus.PUBLISHED
         ).count(),
+        "专项行动": Campaign.objects.count(),
+        "周目标": WeeklyTarget.objects.filter(region_path__startswith=prefix).count(),
+        "每日安排": Arrangement.objects.filter(region_path__startswith=prefix).count(),
+        "进度上报": ProgressReport.objects.filter(region_path__startswith=prefix).count(),
     }
 
 

@@ -6,6 +6,7 @@ from io import StringIO
 
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db.models import Q
 from shapely.geometry import Point, shape
 from shapely.ops import unary_union
 
@@ -63,6 +64,10 @@ def test_load_builds_the_demo(db):
         "案件",
         "暗检",
         "通报",
+        "专项行动",
+        "周目标",
+        "每日安排",
+        "进度上报",
     ]
     assert summary.counts["社区"] == 22 and summary.counts["片区"] == 173
     assert "territory" in stream.getvalue()
@@ -165,6 +170,11 @@ def test_load_is_idempotent_and_resets_passwords(db):
 
 def test_load_completes_a_partial_demo(db):
     load_guicheng(password="pw")
+    # Plan rows in the streets and of the team protect them: they go first.
+    from zhenxing.plans.models import Arrangement, ProgressReport
+
+    for model in (ProgressReport, Arrangement):
+        model.objects.filter(Q(region__depth=5) | Q(team__region__code="GC05")).delete()
     Region.objects.filter(depth=5).delete()
     # Cases dispatched to the team protect it: they go first.
     Case.objects.filter(assigned_team__region__code="GC05").delete()
