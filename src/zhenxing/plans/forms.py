@@ -25,12 +25,47 @@ from zhenxing.people.forms import StyledForm
 from zhenxing.people.models import User, WorkTeam
 from zhenxing.people.scopes import ALL, scope_paths
 from zhenxing.plans.models import Arrangement, Campaign, TaskType
+from zhenxing.plans.services import EARLIEST_WEEK, latest_week, sane_week
 from zhenxing.territory.models import Region, area_depth
 from zhenxing.territory.selectors import (
     COMMUNITY_DEPTH,
     ancestor_and_self_paths,
     path_prefix_q,
 )
+
+# The largest primary key the database holds (a signed 64-bit integer).
+MAX_PK = 2**63 - 1
+
+
+def week_range_error() -> str:
+    """The message for a week outside what the plan can name (`services.sane_week`)."""
+    return str(
+        _("Give a week between %(first)s and %(last)s.")
+        % {"first": EARLIEST_WEEK.isoformat(), "last": latest_week().isoformat()}
+    )
+
+
+class PkMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A multiple choice of rows by integer key that refuses keys no database column holds.
+
+    The stock field hands any text to `pk__in`; a 30-digit number there is an
+    OverflowError (a 500) on the database side rather than a form error.
+    """
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else ():
+            try:
+                number = int(str(pk))
+            except (TypeError, ValueError):
+                number = 0
+            if not 1 <= number <= MAX_PK:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
 
 # Quantities are kept with 2 decimals and at most 12 digits (the model's fields).
 MAX_QUANTITY = Decimal("9999999999.99")
@@ -143,6 +178,12 @@ class TargetCellForm(forms.Form):
     week = forms.DateField()
     quantity = _quantity_field(_("Target"), required=False)
 
+    def clean_week(self) -> datetime.date:
+        week = self.cleaned_data["week"]
+        if not sane_week(week):
+            raise forms.ValidationError(week_range_error())
+        return week
+
 
 class ImportForm(StyledForm):
     campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none())
@@ -187,7 +228,7 @@ class ArrangementForm(StyledForm):
     region = PlaceChoiceField(label=_("Place"), queryset=Region.objects.none())
     task_type = TaskTypeChoiceField(label=_("Task type"), queryset=TaskType.objects.none())
     team = forms.ModelChoiceField(label=_("Team"), queryset=WorkTeam.objects.none(), required=False)
-    people = forms.ModelMultipleChoiceField(
+    people = PkMultipleChoiceField(
         label=_("People"),
         queryset=User.objects.none(),
         required=False,

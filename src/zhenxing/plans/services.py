@@ -58,6 +58,10 @@ TWO_PLACES = Decimal("0.01")
 # The furthest ahead an arrangement may be made: beyond a year a date is a typing error.
 MAX_ARRANGE_AHEAD = datetime.timedelta(days=366)
 NOTE_MAX = 500
+# Weeks the plan can name at all: nothing before 2000, nothing more than ten years ahead.
+# Checked before any date arithmetic, which overflows near the ends of the calendar.
+EARLIEST_WEEK = datetime.date(2000, 1, 1)
+WEEKS_AHEAD = datetime.timedelta(days=3653)
 PEOPLE_NAMES_MAX = 200
 
 
@@ -125,8 +129,19 @@ def _in_period(campaign: Campaign, day: datetime.date) -> bool:
     return day >= campaign.start and (campaign.end is None or day <= campaign.end)
 
 
+def latest_week() -> datetime.date:
+    return timezone.localdate() + WEEKS_AHEAD
+
+
+def sane_week(week: datetime.date) -> bool:
+    """A week the plan can name: from 2000-01-01 to ten years from today."""
+    return EARLIEST_WEEK <= week <= latest_week()
+
+
 def _week_in_period(campaign: Campaign, week: datetime.date) -> bool:
     """The week (Monday to Sunday) shares at least one day with the campaign."""
+    if not sane_week(week):
+        return False
     sunday = week + datetime.timedelta(days=6)
     return sunday >= campaign.start and (campaign.end is None or week <= campaign.end)
 

@@ -40,7 +40,7 @@ from openpyxl.utils import get_column_letter
 
 from zhenxing.core.xlsx import MAX_SHEET_TITLE, safe_cell_value
 from zhenxing.people.imports import _UNREADABLE
-from zhenxing.people.scopes import ALL, minimal_paths, scope_paths
+from zhenxing.people.scopes import ALL, minimal_paths, regions_visible_to, scope_paths
 from zhenxing.plans import selectors, services
 from zhenxing.plans.models import Campaign, TaskType, monday_of
 from zhenxing.plans.permissions import can_plan, planning_paths, targets_visible_to
@@ -113,6 +113,8 @@ def title_of(campaign: Campaign, task_type: TaskType) -> str:
 
 def _week_in_campaign(campaign: Campaign, week: datetime.date) -> bool:
     """The week (Monday to Sunday) overlaps the campaign's period."""
+    if not services.sane_week(week):
+        return False
     if week + datetime.timedelta(days=6) < campaign.start:
         return False
     return campaign.end is None or week <= campaign.end
@@ -469,6 +471,15 @@ def _read_sheet(data: bytes, errors: _Errors, *, title_prefix: str) -> _Sheet | 
                     )
                     % {"value": text[:50]},
                 )
+            elif not services.sane_week(week):
+                errors.add(
+                    address,
+                    _("Give a week between %(first)s and %(last)s.")
+                    % {
+                        "first": services.EARLIEST_WEEK.isoformat(),
+                        "last": services.latest_week().isoformat(),
+                    },
+                )
             elif week in seen:
                 errors.add(
                     address,
@@ -581,13 +592,14 @@ def import_targets(
             _("The header row names no week."),
         )
 
-    # Areas by code, in one query; where the actor may plan.
+    # Areas by code, in one query, among the regions the actor may read: a code
+    # elsewhere reads as unknown, so that the import tells nothing of other places.
     codes = {
         _text(line[sheet.code_column])
         for _n, line in sheet.rows
         if sheet.code_column < len(line) and _text(line[sheet.code_column])
     }
-    regions = {r.code: r for r in Region.objects.filter(code__in=codes)} if codes else {}
+    regions = {r.code: r for r in regions_visible_to(actor).filter(code__in=codes)} if codes else {}
     depth = area_depth()
     allowed = planning_paths(actor)
     first_row: dict[str, int] = {}

@@ -260,7 +260,8 @@ BAD_CELLS = [
     ("an unknown area code", ["GC09-09-Z", "", "", "", 1, 1], "A3", "no area with the code"),
     ("not an area", ["GC01-01", "", "", "", 1, 1], "A3", "not an area"),
     ("a missing area code", [None, "社区甲", "", "", 1, 1], "A3", "code is missing"),
-    ("an area of 社区乙", ["GC02-01-A", "", "", "", 1, 1], "A3", "may not set targets"),
+    # An area the importer cannot read is reported like an unknown code: no name, no hint.
+    ("an area of 社区乙", ["GC02-01-A", "", "", "", 1, 1], "A3", "no area with the code"),
 ]  # fmt: skip
 
 
@@ -311,7 +312,7 @@ def test_every_bad_cell_of_a_file_is_reported(plan):
     assert "already in column E" in errors["I2"]  # the same week twice
     assert "not a week" in errors["J2"]  # W47's Monday is 11-16, not 11-23
     assert "rows 3 and 5" in errors["A5"]  # a duplicated area row
-    assert "may not set targets" in errors["A6"]  # 社区乙's area, by 社区甲's secretary
+    assert "no area with the code" in errors["A6"]  # 社区乙's area, unseen by 社区甲's secretary
     assert WeeklyTarget.objects.count() == 0
 
 

@@ -101,6 +101,25 @@ def _parse_date(value: str | None) -> datetime.date | None:
         return None
 
 
+# How far before or after its campaign the table may be scrolled (`from`).
+FROM_MARGIN = datetime.timedelta(days=366)
+
+
+def _start(campaign: Campaign, value: str | None, today: datetime.date) -> datetime.date | None:
+    """The `from` asked for, or None (the default window) when it lies more than a year
+    before or after the campaign: the weeks are computed by date arithmetic, which
+    overflows near the ends of the calendar."""
+    start = _parse_date(value)
+    if start is None:
+        return None
+    try:
+        first = campaign.start - FROM_MARGIN
+        last = max(campaign.end or today, campaign.start) + FROM_MARGIN
+    except OverflowError:
+        return None
+    return start if first <= start <= last else None
+
+
 def _choose(form: TableFilterForm, user: Any) -> tuple[Campaign | None, TaskType | None, Any]:
     """The campaign, task type and community asked for, or the defaults (first; user's own)."""
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
@@ -130,9 +149,17 @@ def table_query(campaign: Campaign, task_type: TaskType, community: Any, **extra
 
 
 def _table_paths(user: Any, community: Any) -> list[str] | None:
-    if community == ALL_COMMUNITIES:
-        return scope_paths(user)
-    return [community.path]
+    """The parts of the community (or of the territory) the user may read, as prefix paths.
+
+    A role below the community (an area) reads that area only, never its neighbours
+    nor the community's subtotals (the same rule as `selectors._within`).
+    """
+    scope = scope_paths(user)
+    if community == ALL_COMMUNITIES or scope is ALL:
+        return scope if community == ALL_COMMUNITIES else [community.path]
+    if any(community.path.startswith(p) for p in scope):
+        return [community.path]
+    return [p for p in scope if p.startswith(community.path)]
 
 
 def _rows(
@@ -241,7 +268,7 @@ def plan_table(request: HttpRequest) -> HttpResponse:
     }
     if campaign is None or task_type is None or community is None:
         return render(request, "plans/table.html", {**context, "rows": []})
-    start = _parse_date(request.GET.get("from"))
+    start = _start(campaign, request.GET.get("from"), today)
     weeks = table_weeks(campaign, start, today)
     paths = _table_paths(user, community)
     depth = area_depth()
@@ -426,7 +453,8 @@ def table_export(request: HttpRequest) -> HttpResponse:
             paths = [community.path]
         else:
             paths = [p for p in planning if p.startswith(community.path)]
-    weeks = table_weeks(campaign, _parse_date(request.GET.get("from")), timezone.localdate())
+    today = timezone.localdate()
+    weeks = table_weeks(campaign, _start(campaign, request.GET.get("from"), today), today)
     data = xlsx.export_targets(
         user=user, campaign=campaign, task_type=task_type, weeks=weeks, paths=paths
     )
