@@ -36,24 +36,11 @@ from zhenxing.assessment.models import (
     ScoreSnapshot,
 )
 from zhenxing.core import audit
-from zhenxing.core.admin import AuditedAdmin, WholeTerritoryAdmin
+from zhenxing.core.admin import AuditedAdmin, ReadOnlyWholeTerritoryAdmin, WholeTerritoryAdmin
 from zhenxing.territory.models import Region
 from zhenxing.territory.selectors import COMMUNITY_DEPTH
 
 HUNDRED = Decimal("100")
-
-
-class ReadOnlyAdmin(WholeTerritoryAdmin):
-    """Shown for looking things up (by whole-territory admins); written only by the services."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # --- schemes and weights ---------------------------------------------------------------
@@ -290,7 +277,7 @@ class IncentiveRecordAdmin(WholeTerritoryAdmin, AuditedAdmin):
 
 
 @admin.register(Period)
-class PeriodAdmin(ReadOnlyAdmin):
+class PeriodAdmin(ReadOnlyWholeTerritoryAdmin):
     list_display = ["label", "kind", "start", "end", "closed_at", "closed_by"]
     list_filter = ["kind"]
     date_hierarchy = "start"
@@ -298,7 +285,7 @@ class PeriodAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ScoreSnapshot)
-class ScoreSnapshotAdmin(ReadOnlyAdmin):
+class ScoreSnapshotAdmin(ReadOnlyWholeTerritoryAdmin):
     list_display = [
         "period",
         "unit_kind",
@@ -316,7 +303,7 @@ class ScoreSnapshotAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ListEntry)
-class ListEntryAdmin(ReadOnlyAdmin):
+class ListEntryAdmin(ReadOnlyWholeTerritoryAdmin):
     list_display = [
         "period",
         "kind",

@@ -87,6 +87,19 @@ class WholeTerritoryAdmin(admin.ModelAdmin):
         return self._whole_territory(request) and super().has_delete_permission(request, obj)
 
 
+class ReadOnlyWholeTerritoryAdmin(WholeTerritoryAdmin):
+    """Rows written only by their app's services: looked up here, never changed here."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(WholeTerritoryAdmin):
     """Rows are only ever inserted by `core.audit.record`; nobody adds, edits or deletes them.

@@ -29,7 +29,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from zhenxing.core import audit
-from zhenxing.core.admin import AuditedAdmin, WholeTerritoryAdmin
+from zhenxing.core.admin import AuditedAdmin, ReadOnlyWholeTerritoryAdmin, WholeTerritoryAdmin
 from zhenxing.inspections import services
 from zhenxing.inspections.models import (
     AreaType,
@@ -249,19 +249,6 @@ class InspectionTemplateAdmin(ChecklistAdmin):
         self._run(request, queryset, services.template_new_version)
 
 
-class ReadOnlyAdmin(WholeTerritoryAdmin):
-    """Shown for looking things up (by whole-territory admins); written only by the services."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 class FindingInline(admin.TabularInline):
     model = Finding
     fields = ["item", "count", "deduction", "note", "case"]
@@ -281,7 +268,7 @@ class FindingInline(admin.TabularInline):
 
 
 @admin.register(InspectionRound)
-class InspectionRoundAdmin(ReadOnlyAdmin):
+class InspectionRoundAdmin(ReadOnlyWholeTerritoryAdmin):
     list_display = ["date", "title", "scope", "status", "drawn", "draw_seed", "planned_by"]
     list_filter = ["status", "drawn"]
     search_fields = ["title", "draw_seed"]
@@ -295,7 +282,7 @@ class InspectionRoundAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Inspection)
-class InspectionAdmin(ReadOnlyAdmin):
+class InspectionAdmin(ReadOnlyWholeTerritoryAdmin):
     list_display = [
         "date",
         "area",

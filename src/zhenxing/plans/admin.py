@@ -23,7 +23,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from zhenxing.core import audit
-from zhenxing.core.admin import AuditedAdmin, WholeTerritoryAdmin
+from zhenxing.core.admin import AuditedAdmin, ReadOnlyWholeTerritoryAdmin, WholeTerritoryAdmin
 from zhenxing.plans.models import (
     Arrangement,
     Campaign,
@@ -32,20 +32,6 @@ from zhenxing.plans.models import (
     TaskType,
     WeeklyTarget,
 )
-
-
-class ReadOnlyAdmin(WholeTerritoryAdmin):
-    """Shown for looking things up; written only by the services."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 # --- campaigns and task types ------------------------------------------------------------
 
@@ -106,7 +92,7 @@ class CampaignAdmin(WholeTerritoryAdmin, AuditedAdmin):
 
 
 @admin.register(WeeklyTarget)
-class WeeklyTargetAdmin(ReadOnlyAdmin):
+class WeeklyTargetAdmin(ReadOnlyWholeTerritoryAdmin):
     list_display = ["week", "area", "task_type", "quantity", "updated_at", "updated_by"]
     list_filter = ["task_type__campaign", "task_type"]
     search_fields = ["area__code", "area__name", "region_path"]
@@ -115,7 +101,7 @@ class WeeklyTargetAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Arrangement)
-class ArrangementAdmin(ReadOnlyAdmin):
+class ArrangementAdmin(ReadOnlyWholeTerritoryAdmin):
     list_display = ["date", "region", "task_type", "team", "planned_quantity", "status"]
     list_filter = ["status", "task_type__campaign", "task_type"]
     search_fields = ["region__code", "region__name", "region_path", "team__name", "note"]
@@ -138,7 +124,7 @@ class ProgressPhotoInline(admin.TabularInline):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(ReadOnlyAdmin):
+class ProgressReportAdmin(ReadOnlyWholeTerritoryAdmin):
     list_display = ["date", "region", "task_type", "quantity", "team", "reported_by"]
     list_filter = ["task_type__campaign", "task_type"]
     search_fields = ["region__code", "region__name", "region_path", "note"]
