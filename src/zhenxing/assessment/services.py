@@ -115,11 +115,19 @@ def _snapshot_rows(
 def _list_rows(
     period: Period, results: dict[str, list[UnitResult]], now: datetime.datetime
 ) -> list[ListEntry]:
-    """Draw the red and black lists of the active rules for this kind of period."""
+    """Draw the red and black lists of the active rules for this kind of period.
+
+    A unit is on a list once, under the first rule (by id) that draws it: two
+    black-list rules (bottom 3, composite below 60) may both catch it.
+    """
     rows = []
+    drawn: set[tuple[str, str, str]] = set()
     rules = ListRule.objects.filter(is_active=True, period_kind=period.kind).order_by("pk")
     for rule in rules:
         for r in list_members(rule, results.get(rule.unit_kind, [])):
+            if (rule.kind, rule.unit_kind, r.unit.key) in drawn:
+                continue
+            drawn.add((rule.kind, rule.unit_kind, r.unit.key))
             rows.append(
                 ListEntry(
                     period=period,

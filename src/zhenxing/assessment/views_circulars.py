@@ -118,7 +118,8 @@ def circular_new(request: HttpRequest) -> HttpResponse:
     """Draft the circular of a finished week; the figures and a first text are generated."""
     user = request.user
     if not can_draft_circulars(user):
-        raise PermissionDenied
+        # A page the user may not open is "not there" (ARCHITECTURE habit 3).
+        raise Http404
     today = timezone.localdate()
     data = request.POST if request.method == "POST" else None
     form = CircularNewForm(data, today=today, scopes=_scopes())

@@ -199,6 +199,20 @@ def test_closing_draws_the_lists_of_the_active_rules_for_the_periods_kind(
     assert AuditEntry.objects.get(action="assessment.period_close").changes["list_entries"] == 3
 
 
+def test_a_unit_two_rules_catch_is_on_the_list_once(world, week47, scored_week, rules, frozen):
+    # 乙一 (70) is both the bottom area and below 75: listed once, under the first rule.
+    ListRule.objects.create(
+        name="片区低分黑榜",
+        kind=ListKind.BLACK,
+        unit_kind=UnitKind.AREA,
+        period_kind="week",
+        max_composite=Decimal("75"),
+    )
+    services.period_close(period=week47, actor=world.admin)
+    black = ListEntry.objects.filter(period=week47, kind=ListKind.BLACK)
+    assert list(black.values_list("rule__name", "unit_key")) == [("片区黑榜", "GC02-01-A")]
+
+
 def test_recompute_redraws_the_lists_and_keeps_the_old_entries(
     world, week47, scored_week, rules, frozen
 ):

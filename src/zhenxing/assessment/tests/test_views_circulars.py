@@ -232,11 +232,12 @@ def test_a_second_circular_for_a_published_week_is_refused(circ, client_for):
 @pytest.mark.parametrize("who", ["secretary_a", "outsider", "inspector_a", "nobody"])
 def test_only_the_office_drafts(scene, client_for, who):
     client = client_for(getattr(scene.world, who))
-    assert client.get(reverse("circulars:new")).status_code == 403
+    # Not a page of theirs: "not there", for a look and for a post alike.
+    assert client.get(reverse("circulars:new")).status_code == 404
     response = client.post(
         reverse("circulars:new"), {"period": "2026-11-16", "scope": scene.world.root.pk}
     )
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert not Circular.objects.exists()
 
 
