@@ -12,6 +12,7 @@ works in a department; `world.nobody` is logged in with no role.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from types import SimpleNamespace
 
@@ -160,4 +161,8 @@ def page(chromium, live_server, settings):
     context = chromium.new_context(base_url=live_server.url, locale="zh-CN")
     page = context.new_page()
     yield page
+    # Let requests still in flight (lazy thumbnails, a fetch) finish first: the live
+    # server answering one while the test database is flushed deadlocks on PostgreSQL.
+    with contextlib.suppress(Exception):
+        page.wait_for_load_state("networkidle", timeout=5000)
     context.close()
