@@ -12,7 +12,6 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +22,7 @@ from zhenxing.cases.photos import (
     PhotoError,
     ValidatedPhoto,
     first_gps,
+    max_photo_mb,
     validate_photos,
 )
 from zhenxing.cases.services import MAX_DEADLINE_AHEAD
@@ -185,7 +185,7 @@ class CaseReportForm(PhotoFormMixin, StyledForm):
         self.single_source = len(sources) <= 1
         self.fields["photos"].help_text = _(
             "1 to 9 photos: JPEG, PNG or WebP, at most %(mb)d MB each."
-        ) % {"mb": max(1, settings.ZHENXING_PHOTO_MAX_BYTES // (1024 * 1024))}
+        ) % {"mb": max_photo_mb()}
         choices, self._categories = category_choices()
         self.fields["category"].choices = choices
         self.fields["area"].queryset = (

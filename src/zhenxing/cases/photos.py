@@ -228,6 +228,11 @@ def validate_photo(upload: Any) -> ValidatedPhoto:
     )
 
 
+def max_photo_mb() -> int:
+    """The largest photo accepted, in whole megabytes (for the forms' help text)."""
+    return max(1, settings.ZHENXING_PHOTO_MAX_BYTES // (1024 * 1024))
+
+
 def validate_photos(
     uploads: Sequence[Any], *, required: bool = False, max_count: int = MAX_PHOTOS
 ) -> list[ValidatedPhoto]:

@@ -32,3 +32,13 @@ def require(allowed: bool) -> None:
     """For a user who may see a thing but not change it: answer 403."""
     if not allowed:
         raise PermissionDenied
+
+
+def page_or_404(allowed: bool) -> None:
+    """A page the user may not open at all answers 404, as a thing out of sight does.
+
+    ARCHITECTURE.md habit 3: "no access" looks like "not there"; `require`
+    (403) is kept for a user who sees a thing and tries a change they may not make.
+    """
+    if not allowed:
+        raise Http404

@@ -15,14 +15,13 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from zhenxing.cases.filters import FIRST_DATE, LAST_DATE
-from zhenxing.cases.forms import MultipleFileInput, category_choices
+from zhenxing.cases.forms import PhotosField, category_choices
 from zhenxing.cases.models import Category
 from zhenxing.cases.photos import MAX_PHOTOS, PhotoError, ValidatedPhoto, first_gps
 from zhenxing.cases.photos import validate_photos as _validate_photos
@@ -70,23 +69,6 @@ def _date_field(label: Any, *, required: bool = False) -> forms.DateField:
             format="%Y-%m-%d",
         ),
     )
-
-
-class PhotosField(forms.Field):
-    """Raw uploads from `<input type=file multiple>`; the form validates them."""
-
-    widget = MultipleFileInput
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-        # Phones open the camera straight away; desktops get the file chooser.
-        self.widget.attrs.update({"accept": "image/*", "capture": "environment"})
-
-    def to_python(self, value: Any) -> list[Any]:
-        if not value:
-            return []
-        return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def _check_date_order(form: forms.Form, start_name: str, end_name: str) -> None:
@@ -673,7 +655,3 @@ class ActivateForm(forms.Form):
         ),
         error_messages={"required": _("Tick the box to confirm.")},
     )
-
-
-def settings_photo_mb() -> int:
-    return max(1, settings.ZHENXING_PHOTO_MAX_BYTES // (1024 * 1024))

@@ -18,9 +18,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zhenxing.cases.forms import PhotosField
 from zhenxing.cases.photos import MAX_PHOTOS, PhotoError, ValidatedPhoto, validate_photos
 from zhenxing.core.xlsx import XLSX_TYPE
-from zhenxing.inspections.forms import PhotosField
 from zhenxing.people.forms import StyledForm
 from zhenxing.people.models import User, WorkTeam
 from zhenxing.people.scopes import ALL, scope_paths

@@ -20,11 +20,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from zhenxing.core.permissions import get_visible_or_404, require
+from zhenxing.core.permissions import get_visible_or_404, page_or_404, require
 from zhenxing.inspections import permissions, services
 from zhenxing.inspections.forms import ActivateForm, TemplateItemForm, points_text
 from zhenxing.inspections.models import InspectionTemplate, TemplateItem, TemplateStatus
-from zhenxing.inspections.views import page_or_404
 from zhenxing.people.scopes import has_any_role
 
 ITEM_ACTIONS = {"add_item", "edit_item", "delete_item"}

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from zhenxing.core import audit
 from zhenxing.core.listing import export_too_large, paginate, querystring_without_page
-from zhenxing.core.permissions import require
+from zhenxing.core.permissions import page_or_404, require
 from zhenxing.core.xlsx import xlsx_response
 from zhenxing.inspections import permissions, services
 from zhenxing.inspections.forms import (
@@ -40,7 +40,6 @@ from zhenxing.inspections.models import (
     InspectionStatus,
     RoundStatus,
 )
-from zhenxing.inspections.views import page_or_404
 from zhenxing.people.scopes import has_any_role
 from zhenxing.territory.models import Region
 from zhenxing.territory.selectors import COMMUNITY_DEPTH, community_code_of

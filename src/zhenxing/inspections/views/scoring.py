@@ -25,14 +25,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from zhenxing.core.permissions import require
+from zhenxing.cases.photos import max_photo_mb
+from zhenxing.core.permissions import page_or_404, require
 from zhenxing.inspections import permissions, selectors, services
 from zhenxing.inspections.forms import (
     OpenCaseForm,
     ScoreForm,
     VoidForm,
     points_text,
-    settings_photo_mb,
 )
 from zhenxing.inspections.models import (
     Inspection,
@@ -40,7 +40,6 @@ from zhenxing.inspections.models import (
     InspectionStatus,
     RoundStatus,
 )
-from zhenxing.inspections.views import page_or_404
 from zhenxing.inspections.views.rounds import community_names, shows_inspector
 from zhenxing.people.scopes import office_admin_paths
 from zhenxing.territory.models import Region
@@ -98,7 +97,7 @@ def _render_score(
             "general_errors": form.general_errors() if form.is_bound else [],
             "full_score": points_text(template.full_score),
             "full_score_value": f"{template.full_score:f}",
-            "photo_mb": settings_photo_mb(),
+            "photo_mb": max_photo_mb(),
             # A browser never re-fills a file input: say so rather than lose photos silently.
             "photos_again": bool(request.method == "POST" and request.FILES),
         },

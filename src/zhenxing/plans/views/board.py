@@ -28,11 +28,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from zhenxing.cases.photos import MAX_PHOTOS
+from zhenxing.cases.photos import MAX_PHOTOS, max_photo_mb
 from zhenxing.cases.views.photos import serve_photo
-from zhenxing.core.permissions import require
-from zhenxing.inspections.forms import settings_photo_mb
-from zhenxing.inspections.views import page_or_404
+from zhenxing.core.permissions import page_or_404, require
 from zhenxing.people.models import WorkTeam
 from zhenxing.plans import permissions, selectors, services
 from zhenxing.plans.forms import (
@@ -234,7 +232,7 @@ def _render_report(
             "form": form,
             "arrangement": arrangement,
             "units": units,
-            "photo_mb": settings_photo_mb(),
+            "photo_mb": max_photo_mb(),
             "max_photos": MAX_PHOTOS,
             "photos_again": bool(request.method == "POST" and request.FILES),
         },

@@ -26,9 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from zhenxing.core.permissions import require
+from zhenxing.core.permissions import page_or_404, require
 from zhenxing.core.xlsx import xlsx_download
-from zhenxing.inspections.views import page_or_404
 from zhenxing.people.scopes import ALL, has_any_role, minimal_paths, scope_paths
 from zhenxing.plans import permissions, selectors, services, xlsx
 from zhenxing.plans.forms import (
