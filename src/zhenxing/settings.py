@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "zhenxing.inspections",
     "zhenxing.assessment",
     "zhenxing.plans",
+    "zhenxing.open311",
+    "zhenxing.public",
 ]
 
 MIDDLEWARE = [
@@ -221,6 +223,22 @@ ZHENXING_ESCALATE_TO_MEETING_AFTER_HOURS = env_int(
 # territory's name ("<subdistrict>乡村振兴办公室").
 ZHENXING_CIRCULAR_NUMBER_PREFIX = env_str("ZHENXING_CIRCULAR_NUMBER_PREFIX", "桂振兴通")
 ZHENXING_CIRCULAR_ISSUING_BODY = env_str("ZHENXING_CIRCULAR_ISSUING_BODY", "")
+# The public exposure board (曝光台) and residents' reports. The board's title
+# names the place ("桂城街道乡村振兴曝光台"); empty, a generic translated title.
+ZHENXING_PUBLIC_TITLE = env_str("ZHENXING_PUBLIC_TITLE", "")
+# A resident's report: at most this many per client (IP address) an hour and a day.
+ZHENXING_REPORT_LIMIT_PER_HOUR = env_int("ZHENXING_REPORT_LIMIT_PER_HOUR", 5, minimum=1)
+ZHENXING_REPORT_LIMIT_PER_DAY = env_int("ZHENXING_REPORT_LIMIT_PER_DAY", 20, minimum=1)
+# The report form's proof-of-work challenge: leading zero bits of SHA-256 a
+# browser must find (each bit doubles the work; 16 takes a phone about a second).
+ZHENXING_REPORT_CHALLENGE_BITS = env_int("ZHENXING_REPORT_CHALLENGE_BITS", 16, minimum=1)
+# The font the share images are drawn with (a .ttf/.otf/.ttc with Chinese
+# glyphs); empty, the Noto Sans CJK installed with the project.
+ZHENXING_SHARE_FONT = env_str("ZHENXING_SHARE_FONT", "")
+# Open311 GeoReport v2: the jurisdiction_id clients may send (any other is an
+# error), and how many service requests one API key may POST a minute.
+ZHENXING_OPEN311_JURISDICTION = env_str("ZHENXING_OPEN311_JURISDICTION", "guicheng.nanhai.foshan")
+ZHENXING_OPEN311_POSTS_PER_MINUTE = env_int("ZHENXING_OPEN311_POSTS_PER_MINUTE", 30, minimum=1)
 # Outbound notifications (SMS / WeChat template messages): a dotted path to a
 # backend class; the default records messages in the database and sends nothing.
 ZHENXING_OUTBOUND_BACKEND = env_str(

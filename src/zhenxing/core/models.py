@@ -63,3 +63,28 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.slot:%Y-%m-%d %H:%M}"
+
+
+class RateLimitHit(models.Model):
+    """How many times one client used one limited thing in one fixed time window.
+
+    Kept in the database, not in a per-process cache, so that every worker of
+    every server counts against the same limit (`zhenxing.core.ratelimit`).
+    `client` is a keyed hash of the IP address or API key, never the address.
+    """
+
+    scope = models.CharField(max_length=40)
+    client = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "client", "window_start"], name="rate_limit_hit_once"
+            )
+        ]
+        indexes = [models.Index(fields=["window_start"], name="rate_limit_window")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.client[:8]} {self.window_start:%Y-%m-%d %H:%M} ×{self.count}"

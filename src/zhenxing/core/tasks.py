@@ -15,3 +15,14 @@ def prune_task_results() -> None:
 
 
 periodic.register("prune_task_results", prune_task_results, datetime.timedelta(days=1))
+
+
+@task()
+def prune_rate_limits() -> None:
+    """Drop rate-limit counters of windows that ended days ago; only live windows matter."""
+    from zhenxing.core import ratelimit
+
+    ratelimit.prune(older_than=datetime.timedelta(days=2))
+
+
+periodic.register("prune_rate_limits", prune_rate_limits, datetime.timedelta(days=1))

@@ -1,0 +1,135 @@
+"""A resident's report, from the public form or an Open311 client, and its tracking code.
+
+Both channels end here, so a report is the same case whatever brought it:
+source "resident", no user account, the mobile number kept only on the case
+(never shown publicly), and a random tracking code the resident follows it by
+(the GeoReport `token` too).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from zhenxing.cases.models import Category
+from zhenxing.cases.photos import ValidatedPhoto
+from zhenxing.cases.services import CaseError, case_report
+from zhenxing.core import audit
+from zhenxing.people.models import mobile_validator
+from zhenxing.public.models import ReportChannel, ResidentReport
+
+# No 0/O, 1/I/L: a code read aloud over the phone or copied by hand still works.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10  # 31^10 ≈ 8·10^14: guessing one in a rate-limited lookup is hopeless
+
+
+def new_tracking_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normal_code(text: str) -> str:
+    """What a resident typed, as stored: upper case, spaces and dashes dropped."""
+    return "".join(ch for ch in (text or "").upper() if ch.isalnum())
+
+
+def reportable_categories() -> Any:
+    """The sub-categories a resident may choose (main categories only group them)."""
+    return (
+        Category.objects.filter(is_active=True, parent__isnull=False, parent__is_active=True)
+        .select_related("parent")
+        .order_by("parent__order", "parent__code", "order", "code")
+    )
+
+
+def clean_mobile(mobile: str) -> str:
+    mobile = (mobile or "").strip().replace(" ", "")
+    if not mobile:
+        return ""
+    try:
+        mobile_validator(mobile)
+    except ValidationError as error:
+        raise CaseError(
+            _("Enter an 11-digit mainland mobile number, or leave it empty.")
+        ) from error
+    return mobile
+
+
+def resident_report_file(
+    *,
+    category: Category,
+    description: str,
+    lat: float | None,
+    lng: float | None,
+    photos: Sequence[ValidatedPhoto] = (),
+    mobile: str = "",
+    reporter_name: str = "",
+    address: str = "",
+    channel: str = ReportChannel.WEB,
+    open311_client: Any = None,
+) -> ResidentReport:
+    """File an anonymous resident's report as a case and give it a tracking code.
+
+    Raises `CaseError` (message for the resident) for a bad category or a
+    place outside the territory; nothing is written then.
+    """
+    description = (description or "").strip()
+    if not description:
+        raise CaseError(_("Describe the problem."))
+    if category.parent_id is None or not category.is_active:
+        raise CaseError(_("Choose a category from the list."))
+    mobile = clean_mobile(mobile)
+    with transaction.atomic():
+        case = case_report(
+            actor=None,
+            category=category,
+            source="resident",
+            description=description,
+            lat=lat,
+            lng=lng,
+            address=address.strip()[:200],
+            photos=photos,
+            reporter_name=reporter_name.strip()[:50],
+            reporter_mobile=mobile,
+        )
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    report = ResidentReport.objects.create(
+                        case=case,
+                        tracking_code=new_tracking_code(),
+                        channel=channel,
+                        open311_client=open311_client,
+                    )
+                break
+            except IntegrityError:  # pragma: no cover - a clash of random codes
+                continue
+        else:  # pragma: no cover
+            raise CaseError(_("Could not issue a tracking code; please try again."))
+        audit.record(
+            actor=None,
+            action="public.resident_report",
+            obj=case,
+            summary=_("Resident's report %(number)s received (%(channel)s)")
+            % {"number": case.number, "channel": report.get_channel_display()},
+            changes={
+                "channel": channel,
+                **({"open311_client": open311_client.pk} if open311_client else {}),
+            },
+        )
+    return report
+
+
+def find_report(code: str) -> ResidentReport | None:
+    code = normal_code(code)
+    if len(code) != CODE_LENGTH:
+        return None
+    return (
+        ResidentReport.objects.select_related("case", "case__category")
+        .filter(tracking_code=code)
+        .first()
+    )
