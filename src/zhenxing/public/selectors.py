@@ -12,7 +12,8 @@ from zhenxing.cases.models import Case, Status
 
 @dataclass(frozen=True)
 class PublicStatus:
-    key: str  # stable, for CSS classes and JSON: received / assigned / fixing / checking / fixed / declined
+    # Stable, for CSS classes and JSON: received, assigned, fixing, checking, fixed, declined.
+    key: str
     label: Promise
     is_open: bool
 

@@ -21,8 +21,8 @@ from zhenxing.cases.testing import jpeg_bytes, upload
 from zhenxing.public.models import Publication, PublicPhoto
 
 # Put into every test report: none of them may ever reach a public byte.
-SECRET_MOBILE = "13912345678"
-SECRET_NAME = "王秘密"
+SECRET_MOBILE = "13912345678"  # noqa: S105  (a marker, not a password)
+SECRET_NAME = "王秘密"  # noqa: S105
 CAMERA_MAKE = "SecretCam"
 
 
@@ -61,7 +61,7 @@ def reported_case(world: Any, category: Any, *, lat: float = 23.005, lng: float 
 
 
 def closed_case(world: Any, category: Any) -> Case:
-    """`reported_case`, then accepted, dispatched to 社区甲, rectified with an after photo, closed."""
+    """`reported_case` accepted, dispatched to 社区甲, rectified with an after photo, closed."""
     case = reported_case(world, category)
     case = case_services.case_accept(case=case, actor=world.admin)
     case = case_services.case_dispatch(case=case, actor=world.admin, to=world.a)
