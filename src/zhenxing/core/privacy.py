@@ -33,6 +33,20 @@ def mask_mobiles_in(text: str) -> str:
     return _MOBILE_IN_TEXT.sub(r"\1****\3", text) if text else text
 
 
+# The same number as people write it for others: "139 1234 5678", "139-1234-5678".
+_MOBILE_WRITTEN = re.compile(r"(?<!\d)1[3-9]\d[ \-]?\d{4}[ \-]?\d{4}(?!\d)")
+
+
+def strip_mobiles_in(text: str) -> str:
+    """Remove every mobile number from a text meant for the public, leaving "***".
+
+    Masking (138****8000) is enough for staff pages; a public page shows no
+    part of a number at all, since seven known digits narrow a number down
+    to a few thousand.
+    """
+    return _MOBILE_WRITTEN.sub("***", text) if text else text
+
+
 def mask_mobiles_unless(text: str, full: bool) -> str:
     """Free text as a reader sees it: mobiles typed into it are masked unless `full`."""
     return text if full else mask_mobiles_in(text)

@@ -47,6 +47,44 @@ def _window_start(now: datetime.datetime, window: datetime.timedelta) -> datetim
     return datetime.datetime.fromtimestamp(epoch - epoch % seconds, tz=datetime.UTC)
 
 
+def _scope_name(scope: str, rule: Limit) -> str:
+    name = f"{scope}:{int(rule.window.total_seconds())}"
+    # The column holds 40 characters: a longer name would pass on SQLite and fail on
+    # PostgreSQL, so refuse it everywhere, where the tests see it.
+    if len(name) > RateLimitHit._meta.get_field("scope").max_length:  # type: ignore[operator]
+        raise ValueError(f"rate-limit scope too long: {name!r}")
+    return name
+
+
+def _refusal(rule: Limit, start: datetime.datetime, now: datetime.datetime, count: int) -> Verdict:
+    retry = int((start + rule.window - now).total_seconds()) + 1
+    return Verdict(allowed=False, count=count, retry_after=max(retry, 1))
+
+
+def check(
+    *, scope: str, client: str | None, limits: list[Limit], now: datetime.datetime | None = None
+) -> Verdict:
+    """Whether one more use would be allowed, without counting it.
+
+    For limits on failures (wrong tracking codes): the lookup must be refused
+    before it is tried once the failures are spent, or a refusal for a miss and
+    an answer for a hit would still tell a guesser which code exists.
+    """
+    now = now or timezone.now()
+    key = client_key(client)
+    count = 0
+    for rule in limits:
+        start = _window_start(now, rule.window)
+        row = RateLimitHit.objects.filter(
+            scope=_scope_name(scope, rule), client=key, window_start=start
+        ).first()
+        used = row.count if row is not None else 0
+        if used >= rule.limit:
+            return _refusal(rule, start, now, used)
+        count = max(count, used)
+    return Verdict(allowed=True, count=count, retry_after=0)
+
+
 def consume(
     *, scope: str, client: str | None, limits: list[Limit], now: datetime.datetime | None = None
 ) -> Verdict:
@@ -55,39 +93,52 @@ def consume(
     A refused use is not counted, so a client that waits gets its allowance
     back when the window turns. Each limit counts in its own row, so "5 an
     hour and 20 a day" is two rows.
+
+    The use is counted first and taken back if it went over: a check before
+    counting would let concurrent requests all pass at the last free place.
     """
     now = now or timezone.now()
     key = client_key(client)
-    for rule in limits:
-        start = _window_start(now, rule.window)
-        row = RateLimitHit.objects.filter(
-            scope=f"{scope}:{int(rule.window.total_seconds())}", client=key, window_start=start
-        ).first()
-        if row is not None and row.count >= rule.limit:
-            retry = int((start + rule.window - now).total_seconds()) + 1
-            return Verdict(allowed=False, count=row.count, retry_after=max(retry, 1))
+    counted: list[tuple[str, datetime.datetime]] = []
     count = 0
     for rule in limits:
         start = _window_start(now, rule.window)
-        count = max(count, _increment(f"{scope}:{int(rule.window.total_seconds())}", key, start))
+        name = _scope_name(scope, rule)
+        used = _increment(name, key, start)
+        counted.append((name, start))
+        if used > rule.limit:
+            for done_name, done_start in counted:
+                RateLimitHit.objects.filter(
+                    scope=done_name, client=key, window_start=done_start
+                ).update(count=F("count") - 1)
+            return _refusal(rule, start, now, used - 1)
+        count = max(count, used)
     return Verdict(allowed=True, count=count, retry_after=0)
 
 
 def _increment(scope: str, key: str, start: datetime.datetime) -> int:
-    updated = RateLimitHit.objects.filter(scope=scope, client=key, window_start=start).update(
-        count=F("count") + 1
-    )
-    if not updated:
-        try:
-            with transaction.atomic():
-                RateLimitHit.objects.create(scope=scope, client=key, window_start=start, count=1)
-            return 1
-        except IntegrityError:
-            # Another worker made the row between our update and our insert.
-            RateLimitHit.objects.filter(scope=scope, client=key, window_start=start).update(
-                count=F("count") + 1
-            )
-    return RateLimitHit.objects.get(scope=scope, client=key, window_start=start).count
+    """Add one and return the count including it, exactly, even with writers beside us.
+
+    The update locks the row until this block commits (PostgreSQL; SQLite locks
+    the whole database), so the count read back is ours, not a neighbour's.
+    """
+    with transaction.atomic():
+        updated = RateLimitHit.objects.filter(scope=scope, client=key, window_start=start).update(
+            count=F("count") + 1
+        )
+        if not updated:
+            try:
+                with transaction.atomic():
+                    RateLimitHit.objects.create(
+                        scope=scope, client=key, window_start=start, count=1
+                    )
+                return 1
+            except IntegrityError:
+                # Another worker made the row between our update and our insert.
+                RateLimitHit.objects.filter(scope=scope, client=key, window_start=start).update(
+                    count=F("count") + 1
+                )
+        return RateLimitHit.objects.get(scope=scope, client=key, window_start=start).count
 
 
 def use_once(*, scope: str, token: str, issued_at: datetime.datetime) -> bool:
