@@ -51,3 +51,55 @@ def test_a_main_category_is_refused(world, cats):
 def test_unknown_codes_find_nothing(world):
     assert find_report("") is None
     assert find_report("ABCDEFGHJK") is None
+
+
+def test_reportable_categories_are_active_sub_categories(world, cats):
+    from zhenxing.public.reporting import reportable_categories
+
+    cats.river.is_active = False
+    cats.river.save()
+    assert list(reportable_categories()) == [cats.garbage]
+
+
+def test_codes_are_read_as_typed(world):
+    from zhenxing.public.reporting import CODE_ALPHABET, new_tracking_code, normal_code
+
+    code = new_tracking_code()
+    assert set(code) <= set(CODE_ALPHABET) and not set("01OIL") & set(code)
+    assert normal_code(f" {code[:4].lower()}-{code[4:]} ") == code
+
+
+def test_the_public_timeline_has_dates_and_steps_only(world, cats, private_media):
+    from zhenxing.cases import services
+    from zhenxing.cases.models import CaseEvent, EventKind
+    from zhenxing.cases.photos import validate_photos
+    from zhenxing.cases.testing import upload
+    from zhenxing.public.reporting import public_steps, track_report
+    from zhenxing.public.testing import SECRET_MOBILE, jpeg_with_exif
+
+    report = resident_report_file(
+        category=cats.garbage,
+        description=f"垃圾，电话 {SECRET_MOBILE}",
+        lat=23.005,
+        lng=113.105,
+        photos=validate_photos([upload("a.jpg", jpeg_with_exif())]),
+        mobile=SECRET_MOBILE,
+    )
+    case = services.case_accept(case=report.case, actor=world.admin)
+    case = services.case_dispatch(case=case, actor=world.admin, to=world.a)
+    case = services.case_start(case=case, actor=world.secretary_a)
+    case = services.case_rectify(
+        case=case,
+        actor=world.secretary_a,
+        note="清理了",
+        photos=validate_photos([upload("b.jpg", jpeg_with_exif(color="green"))]),
+    )
+    case = services.case_verify(case=case, actor=world.admin, passed=False, note="没清干净")
+    # Internal steps (started, notes) are not the resident's; the failed check is.
+    assert CaseEvent.objects.filter(case=case, kind=EventKind.STARTED).exists()
+    steps = [s.key for s in public_steps(case)]
+    assert steps == ["reported", "accepted", "dispatched", "rectified", "verify_failed"]
+    tracked = track_report(report)
+    assert tracked.status.key == "fixing" and tracked.place == "甲一片区"
+    assert tracked.publication is None
+    assert SECRET_MOBILE not in repr(tracked) and "没清干净" not in repr(tracked)

@@ -1,10 +1,334 @@
-"""Stub: replaced by the helper that owns this file."""
+"""Residents' reports and tracking, no login: the form, its challenge, the tracking pages.
 
-from django.http import Http404
+A report passes, in this order: the honeypot, the proof of work (signed,
+unexpired, hard enough, solved, not spent before: `public.challenge`), the
+form (photos checked, nothing stored yet), the per-client rate limit (only
+now, so a resident's allowance is not spent by robots or by their own typos),
+and the service, which files the case. Every refusal sends the form back with
+what the resident typed and a message that says what to do; photos must be
+chosen again, and the page says so.
+
+Tracking codes are secrets that open a page, so wrong codes are limited per
+client, and the limit is checked before the lookup: otherwise a guesser
+refused for misses would still be answered for a hit.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from zhenxing.cases.services import CaseError
+from zhenxing.core import ratelimit
+from zhenxing.core.middleware import client_ip
+from zhenxing.core.ratelimit import Limit
+from zhenxing.public import challenge as pow_challenge
+from zhenxing.public.forms_report import ResidentReportForm, TrackForm
+from zhenxing.public.reporting import (
+    CODE_LENGTH,
+    find_report,
+    normal_code,
+    resident_report_file,
+    track_report,
+)
+from zhenxing.territory.models import Region, area_depth
+
+HOUR = datetime.timedelta(hours=1)
+DAY = datetime.timedelta(days=1)
+
+REPORT_SCOPE = "public-report"
+CHALLENGE_SCOPE = "public-challenge"
+TRACK_MISS_SCOPE = "public-track-miss"
+# A resident needs one challenge per attempt to send; 60 an hour leaves room for
+# many retries and for several phones behind one carrier address.
+CHALLENGES_PER_HOUR = 60
+# Wrong codes one client may try in an hour. Codes are 31^10: guessing stays hopeless.
+TRACK_MISSES_PER_HOUR = 30
+
+AREAS_CACHE_KEY = "public:report:areas"
+AREAS_CACHE_SECONDS = 600
 
 
-def _stub(*args, **kwargs):
-    raise Http404
+def _report_limits() -> list[Limit]:
+    return [
+        Limit(settings.ZHENXING_REPORT_LIMIT_PER_HOUR, HOUR),
+        Limit(settings.ZHENXING_REPORT_LIMIT_PER_DAY, DAY),
+    ]
 
 
-report = challenge = track = track_case = _stub
+def _track_limits() -> list[Limit]:
+    return [Limit(TRACK_MISSES_PER_HOUR, HOUR)]
+
+
+def _minutes(seconds: int) -> int:
+    return max(1, (seconds + 59) // 60)
+
+
+def _round(coords: Any) -> Any:
+    # Five decimals are a metre: enough for an outline, and a much smaller page.
+    if isinstance(coords, (int, float)):
+        return round(float(coords), 5)
+    return [_round(c) for c in coords]
+
+
+def _area_outlines() -> dict[str, Any]:
+    """The areas' outlines and names, to show a resident where the territory is.
+
+    Names and shapes of places are public; nothing else about an area is sent.
+    Cached a while: the page is public and the outlines seldom change.
+    """
+
+    def build() -> dict[str, Any]:
+        rows = Region.objects.filter(depth=area_depth(), geometry__isnull=False).values_list(
+            "name", "geometry"
+        )
+        features = []
+        for name, geometry in rows:
+            if not isinstance(geometry, dict) or "coordinates" not in geometry:
+                continue
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"name": name},
+                    "geometry": {
+                        "type": geometry.get("type"),
+                        "coordinates": _round(geometry["coordinates"]),
+                    },
+                }
+            )
+        return {"type": "FeatureCollection", "features": features}
+
+    return cache.get_or_set(AREAS_CACHE_KEY, build, AREAS_CACHE_SECONDS)
+
+
+def _map_config(form: ResidentReportForm) -> dict[str, Any]:
+    lat, lng = form.pin()
+    return {
+        "tileUrl": settings.ZHENXING_TILE_URL,
+        "tileAttribution": settings.ZHENXING_TILE_ATTRIBUTION,
+        "areas": _area_outlines(),
+        "lat": lat,
+        "lng": lng,
+        "pinLabel": _("Pin at"),
+        "noPinLabel": _("No pin yet: tap the map where the problem is."),
+        "locating": _("Finding your location…"),
+        "locateError": _(
+            "Your location could not be found. Tap the map instead, "
+            "or send a photo taken with location on."
+        ),
+        "loadError": _("The map could not be loaded. Send a photo taken with location on."),
+    }
+
+
+def _challenge_config() -> dict[str, Any]:
+    return {
+        "url": reverse("public:challenge"),
+        "working": _("Checking that you are not a robot… {percent}"),
+        "done": _("Check done, sending…"),
+        "failed": _("The automatic check could not start. Reload the page and try again."),
+        "limited": _("Too many attempts from your network. Try again in a few minutes."),
+    }
+
+
+def _render_form(
+    request: HttpRequest,
+    form: ResidentReportForm,
+    *,
+    status: int = 200,
+    refusal: tuple[str, Any] | None = None,
+    retry_after: int | None = None,
+) -> HttpResponse:
+    response = render(
+        request,
+        "public/report.html",
+        {
+            "form": form,
+            "map_config": _map_config(form),
+            "challenge_config": _challenge_config(),
+            "refusal_code": refusal[0] if refusal else "",
+            "refusal": refusal[1] if refusal else "",
+            # A browser never re-fills a file input: say so rather than lose photos silently.
+            "photos_again": form.is_bound,
+        },
+        status=status,
+    )
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _render_form(request, ResidentReportForm())
+    form = ResidentReportForm(request.POST, request.FILES)
+    if form.honeypot_filled:
+        # Filled by a robot that fills every field; a person never sees it.
+        return _render_form(
+            request,
+            form,
+            status=400,
+            refusal=("honeypot", _("The form could not be sent. Reload the page and try again.")),
+        )
+    try:
+        pow_challenge.redeem(
+            token=request.POST.get("challenge", ""), counter=request.POST.get("counter", "")
+        )
+    except pow_challenge.ChallengeError as error:
+        return _render_form(request, form, status=400, refusal=(error.code, error.message))
+    if not form.is_valid():
+        return _render_form(request, form, status=400)
+    verdict = ratelimit.consume(
+        scope=REPORT_SCOPE, client=client_ip(request), limits=_report_limits()
+    )
+    if not verdict.allowed:
+        return _render_form(
+            request,
+            form,
+            status=429,
+            refusal=(
+                "limited",
+                _(
+                    "Thank you! So many reports came from your network that we must pause it "
+                    "for a while. Try again in %(minutes)d minutes; what you typed is kept below."
+                )
+                % {"minutes": _minutes(verdict.retry_after)},
+            ),
+            retry_after=verdict.retry_after,
+        )
+    data = form.cleaned_data
+    try:
+        filed = resident_report_file(
+            category=data["category"],
+            description=data["description"],
+            lat=data["lat"],
+            lng=data["lng"],
+            photos=data["photos"],
+            mobile=data["mobile"],
+        )
+    except CaseError as error:
+        form.add_error(None, str(error))
+        return _render_form(request, form, status=400)
+    return render(
+        request,
+        "public/report_done.html",
+        {
+            "report": filed,
+            "track_url": request.build_absolute_uri(
+                reverse("public:track_case", args=[filed.tracking_code])
+            ),
+        },
+    )
+
+
+@never_cache
+@require_GET
+def challenge(request: HttpRequest) -> HttpResponse:
+    verdict = ratelimit.consume(
+        scope=CHALLENGE_SCOPE,
+        client=client_ip(request),
+        limits=[Limit(CHALLENGES_PER_HOUR, HOUR)],
+    )
+    if not verdict.allowed:
+        response = JsonResponse(
+            {
+                "error": _("Too many attempts from your network. Try again in %(minutes)d minutes.")
+                % {"minutes": _minutes(verdict.retry_after)}
+            },
+            status=429,
+        )
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
+    return JsonResponse(pow_challenge.issue().as_json())
+
+
+def _render_track(
+    request: HttpRequest,
+    form: TrackForm,
+    *,
+    status: int = 200,
+    refusal: tuple[str, Any] | None = None,
+    retry_after: int | None = None,
+) -> HttpResponse:
+    response = render(
+        request,
+        "public/track.html",
+        {
+            "form": form,
+            "code_length": CODE_LENGTH,
+            "refusal_code": refusal[0] if refusal else "",
+            "refusal": refusal[1] if refusal else "",
+        },
+        status=status,
+    )
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _too_many_lookups(request: HttpRequest, code: str, retry_after: int) -> HttpResponse:
+    return _render_track(
+        request,
+        TrackForm(initial={"code": code}),
+        status=429,
+        refusal=(
+            "limited",
+            _(
+                "Too many wrong codes were tried from your network. "
+                "Try again in %(minutes)d minutes."
+            )
+            % {"minutes": _minutes(retry_after)},
+        ),
+        retry_after=retry_after,
+    )
+
+
+@never_cache
+@require_GET
+def track(request: HttpRequest) -> HttpResponse:
+    if "code" not in request.GET:
+        return _render_track(request, TrackForm())
+    form = TrackForm(request.GET)
+    if not form.is_valid():
+        return _render_track(request, form, status=400)
+    return redirect("public:track_case", code=form.cleaned_data["code"])
+
+
+@never_cache
+@require_GET
+def track_case(request: HttpRequest, code: str) -> HttpResponse:
+    code_typed = code
+    code = normal_code(code_typed)
+    if code and code != code_typed and len(code) == CODE_LENGTH:
+        # Lower case or with dashes, as typed from a note: the code's own address.
+        return redirect("public:track_case", code=code)
+    ip = client_ip(request)
+    blocked = ratelimit.check(scope=TRACK_MISS_SCOPE, client=ip, limits=_track_limits())
+    if not blocked.allowed:
+        return _too_many_lookups(request, code, blocked.retry_after)
+    report = find_report(code)
+    if report is None:
+        verdict = ratelimit.consume(scope=TRACK_MISS_SCOPE, client=ip, limits=_track_limits())
+        if not verdict.allowed:
+            return _too_many_lookups(request, code, verdict.retry_after)
+        return _render_track(
+            request,
+            TrackForm(initial={"code": code_typed[:40]}),
+            status=404,
+            refusal=(
+                "not-found",
+                _("No report has the tracking code %(code)s. Check the code and try again.")
+                % {"code": code_typed[:40]},
+            ),
+        )
+    return render(request, "public/track_case.html", {"tracked": track_report(report)})

@@ -1,0 +1,304 @@
+/* The residents' report form: a pin on the map, "use my location", and the proof of work.
+ *
+ * The pin goes into the hidden #id_lat / #id_lng inputs (no pin: the server uses the photo's
+ * GPS). On submit, before anything is sent, the page fetches a signed challenge
+ * (public:challenge) and looks for a counter whose SHA-256 starts with the required zero bits,
+ * in a Web Worker (sha256.js) or, failing that, in small chunks between frames; then it sends
+ * the form with challenge and counter. cases/upload.js then shows the upload's progress and
+ * offers a retry on a weak signal. Each solution is spent by the server, so every new attempt
+ * to send solves a new challenge.
+ */
+(function () {
+  "use strict";
+
+  // --- the page after sending: copy the tracking code ----------------------------------------
+  function copyFallback(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    var ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch (err) {
+      ok = false;
+    }
+    document.body.removeChild(area);
+    return ok;
+  }
+
+  var copyButton = document.getElementById("copy-code");
+  if (copyButton) {
+    var copyStatus = document.getElementById("copy-status");
+    copyButton.addEventListener("click", function () {
+      var text = copyButton.getAttribute("data-copy");
+      function said(ok) {
+        copyStatus.textContent = copyButton.getAttribute(ok ? "data-copied" : "data-copy-failed");
+      }
+      // The clipboard API exists only on secure pages; WeChat on plain http needs the old way.
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(
+          function () {
+            said(true);
+          },
+          function () {
+            said(copyFallback(text));
+          }
+        );
+      } else {
+        said(copyFallback(text));
+      }
+    });
+  }
+
+  var form = document.getElementById("report-form");
+  if (!form) {
+    return;
+  }
+
+  // --- the map -----------------------------------------------------------------------------
+  var latInput = form.querySelector("#id_lat");
+  var lngInput = form.querySelector("#id_lng");
+  var mapEl = document.getElementById("report-map");
+  var pinStatus = document.getElementById("pin-status");
+  var locateButton = document.getElementById("use-location");
+  var clearButton = document.getElementById("clear-pin");
+  var cfg = JSON.parse(document.getElementById("report-map-config").textContent);
+  var map = null;
+  var marker = null;
+
+  function sayPin(text) {
+    pinStatus.textContent = text;
+  }
+
+  function setPin(lat, lng, centre) {
+    latInput.value = lat.toFixed(6);
+    lngInput.value = lng.toFixed(6);
+    if (map) {
+      if (marker) {
+        marker.setLatLng([lat, lng]);
+      } else {
+        marker = L.circleMarker([lat, lng], {
+          radius: 11,
+          color: "#ffffff",
+          weight: 3,
+          fillColor: "#c8161d",
+          fillOpacity: 1,
+          interactive: false
+        }).addTo(map);
+      }
+      if (centre) {
+        map.setView([lat, lng], Math.max(map.getZoom(), 16), { animate: false });
+      }
+    }
+    mapEl.setAttribute("data-pinned", "1");
+    sayPin(cfg.pinLabel + " " + lat.toFixed(5) + ", " + lng.toFixed(5));
+    clearButton.hidden = false;
+  }
+
+  function clearPin() {
+    latInput.value = "";
+    lngInput.value = "";
+    if (marker) {
+      marker.remove();
+      marker = null;
+    }
+    mapEl.removeAttribute("data-pinned");
+    sayPin(cfg.noPinLabel);
+    clearButton.hidden = true;
+  }
+
+  function mapMessage(text) {
+    var box = document.createElement("div");
+    box.className = "zx-map-message";
+    box.setAttribute("role", "status");
+    box.textContent = text;
+    mapEl.appendChild(box);
+  }
+
+  function initMap() {
+    if (typeof L === "undefined") {
+      mapMessage(cfg.loadError);
+      return;
+    }
+    map = L.map(mapEl, { zoomSnap: 0.25, tap: true });
+    if (cfg.tileUrl) {
+      L.tileLayer(cfg.tileUrl, { maxZoom: 19, attribution: cfg.tileAttribution || "" }).addTo(map);
+    }
+    // Somewhere to look if there are no outlines (Foshan, Nanhai).
+    map.setView([23.03, 113.15], 12);
+    map.on("click", function (e) {
+      setPin(e.latlng.lat, e.latlng.lng, false);
+    });
+    var features = (cfg.areas && cfg.areas.features) || [];
+    if (features.length) {
+      var layer = L.geoJSON(cfg.areas, {
+        style: { color: "#1d3557", weight: 1, fillColor: "#88CCEE", fillOpacity: 0.25 },
+        // The tap is the pin's, not the outline's: let it through to the map.
+        bubblingMouseEvents: true,
+        onEachFeature: function (feature, polygon) {
+          var span = document.createElement("span");
+          span.textContent = (feature.properties || {}).name || "";
+          polygon.bindTooltip(span, { sticky: true, direction: "top" });
+        }
+      }).addTo(map);
+      var bounds = layer.getBounds();
+      if (bounds.isValid()) {
+        map.fitBounds(bounds, { padding: [12, 12], animate: false });
+      }
+    }
+    mapEl.setAttribute("data-features", String(features.length));
+  }
+
+  initMap();
+  if (cfg.lat !== null && cfg.lng !== null && cfg.lat !== undefined && cfg.lng !== undefined) {
+    // The form came back with an error: keep the resident's pin.
+    setPin(Number(cfg.lat), Number(cfg.lng), true);
+  } else {
+    sayPin(cfg.noPinLabel);
+  }
+  clearButton.addEventListener("click", clearPin);
+  if (navigator.geolocation) {
+    locateButton.hidden = false;
+    locateButton.addEventListener("click", function () {
+      sayPin(cfg.locating);
+      locateButton.disabled = true;
+      navigator.geolocation.getCurrentPosition(
+        function (pos) {
+          locateButton.disabled = false;
+          setPin(pos.coords.latitude, pos.coords.longitude, true);
+        },
+        function () {
+          locateButton.disabled = false;
+          sayPin(cfg.locateError);
+        },
+        { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+      );
+    });
+  }
+
+  // --- the proof of work ---------------------------------------------------------------------
+  var pow = JSON.parse(document.getElementById("report-challenge-config").textContent);
+  var powStatus = document.getElementById("pow-status");
+  var challengeInput = form.querySelector("#id_challenge");
+  var counterInput = form.querySelector("#id_counter");
+  var workerUrl = form.getAttribute("data-sha256");
+  var ready = false; // a solution is in the hidden inputs and not yet sent
+  var busy = false;
+
+  function sayPow(text, isError) {
+    powStatus.textContent = text;
+    powStatus.classList.toggle("text-danger", !!isError);
+    powStatus.hidden = !text;
+  }
+
+  function progress(tried, bits) {
+    // Expected work is 2^bits hashes; past it, keep the figure short of 100%.
+    var percent = Math.min(99, Math.floor((tried / Math.pow(2, bits)) * 100));
+    sayPow(pow.working.replace("{percent}", percent + "%"));
+  }
+
+  function solveInChunks(token, bits, done) {
+    var start = 0;
+    var step = 2000;
+    (function next() {
+      var found = window.zxSha256.solve(token, bits, start, step);
+      if (found >= 0) {
+        done(String(found));
+        return;
+      }
+      start += step;
+      progress(start, bits);
+      window.setTimeout(next, 0);
+    })();
+  }
+
+  function solve(token, bits, done) {
+    var worker = null;
+    try {
+      worker = new Worker(workerUrl);
+    } catch (err) {
+      worker = null;
+    }
+    if (!worker) {
+      solveInChunks(token, bits, done);
+      return;
+    }
+    var settled = false;
+    worker.onmessage = function (event) {
+      if (event.data.counter !== undefined) {
+        settled = true;
+        worker.terminate();
+        done(event.data.counter);
+      } else if (event.data.tried !== undefined) {
+        progress(event.data.tried, bits);
+      }
+    };
+    worker.onerror = function (event) {
+      event.preventDefault();
+      worker.terminate();
+      if (!settled) {
+        settled = true;
+        solveInChunks(token, bits, done);
+      }
+    };
+    worker.postMessage({ token: token, bits: bits });
+  }
+
+  function send(submitter) {
+    if (typeof form.requestSubmit === "function") {
+      if (submitter && submitter.form === form) {
+        form.requestSubmit(submitter);
+      } else {
+        form.requestSubmit();
+      }
+    } else {
+      form.submit();
+    }
+  }
+
+  form.addEventListener("submit", function (e) {
+    if (ready) {
+      // Solved just now: this one goes (cases/upload.js sends it); the next needs a new one.
+      ready = false;
+      return;
+    }
+    e.preventDefault();
+    if (busy) {
+      return;
+    }
+    busy = true;
+    var submitter = e.submitter;
+    sayPow(pow.working.replace("{percent}", "0%"));
+    fetch(pow.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        return response.json().then(function (body) {
+          if (!response.ok) {
+            var refused = new Error(body.error || pow.failed);
+            refused.fromServer = true;
+            throw refused;
+          }
+          return body;
+        });
+      })
+      .then(function (body) {
+        solve(body.challenge, body.bits, function (counter) {
+          challengeInput.value = body.challenge;
+          counterInput.value = counter;
+          form.setAttribute("data-solved", "1");
+          sayPow(pow.done);
+          busy = false;
+          ready = true;
+          send(submitter);
+        });
+      })
+      .catch(function (err) {
+        busy = false;
+        // The server's own words (too many attempts), else ours: a network error's are English.
+        sayPow(err && err.fromServer ? err.message : pow.failed, true);
+      });
+  });
+})();

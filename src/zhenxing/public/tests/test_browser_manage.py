@@ -1,0 +1,117 @@
+"""In Chromium: the office opens a case on the publishing desk, blacks out part of its
+before photo with the mouse, publishes it, and the public copy is black in that box."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from conftest import PASSWORD
+from zhenxing.cases import services as case_services
+from zhenxing.cases.models import PhotoKind
+from zhenxing.cases.photos import private_storage, validate_photos
+from zhenxing.cases.testing import upload
+from zhenxing.public.models import Publication
+from zhenxing.public.testing import SECRET_MOBILE, jpeg_with_exif
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path("/tmp/shots")  # noqa: S108
+
+
+def log_in(page, username: str, next_url: str) -> None:
+    page.goto(f"/login/?next={next_url}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(re.escape(next_url) + "$"))
+
+
+def photo_with_exif() -> bytes:
+    """A 480×360 red photo carrying GPS, a camera make and a mobile number in its comment."""
+    exif = Image.open(io.BytesIO(jpeg_with_exif())).getexif()
+    out = io.BytesIO()
+    Image.new("RGB", (480, 360), (220, 30, 30)).save(
+        out, "JPEG", exif=exif.tobytes(), comment=SECRET_MOBILE.encode(), quality=95
+    )
+    return out.getvalue()
+
+
+def test_redact_and_publish(world, cats, private_media, page):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    case = case_services.case_report(
+        actor=None,
+        category=cats.garbage,
+        source="resident",
+        description=f"路口垃圾 {SECRET_MOBILE}",
+        lat=23.005,
+        lng=113.105,
+        photos=validate_photos([upload("spot.jpg", photo_with_exif())]),
+        reporter_mobile=SECRET_MOBILE,
+    )
+    target = f"/public/manage/cases/{case.number}/"
+    log_in(page, "office", target)
+    assert SECRET_MOBILE not in page.content()
+
+    # The before photo is chosen already (the case's only one); the editor shows it.
+    stage = page.locator("[data-layer]")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('[data-image]'); "
+        "return i && i.complete && i.naturalWidth > 0; }"
+    )
+    # The mouse draws in the viewport: bring the photo into it first.
+    stage.scroll_into_view_if_needed()
+    box = stage.bounding_box()
+    assert box and box["width"] > 100
+    # Black out the left half, top to bottom (from just outside the photo: clamped to it).
+    page.mouse.move(box["x"] + 2, box["y"] + 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6, steps=5)
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] - 2, steps=5)
+    page.mouse.up()
+    assert page.locator("[data-count]").text_content() == "1"
+    drawn = page.input_value("input[name=redactions]")
+    assert drawn.startswith("[{")
+    page.screenshot(path=str(SHOTS / "public_manage_redact.png"), full_page=True)
+    page.click("#photo-submit")
+    page.wait_for_url(re.compile(re.escape(target) + "#copies$"))
+    page.wait_for_selector("#copy-before")
+
+    # Publishing asks first and says what will happen.
+    dialogs: list[str] = []
+
+    def accept(dialog):
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    page.click("#publish-button")
+    page.wait_for_selector('#board-state[data-state="published"]')
+    assert dialogs and len(dialogs[0]) > 10
+    page.screenshot(path=str(SHOTS / "public_manage_published.png"), full_page=True)
+
+    publication = Publication.objects.select_related("before_photo").get(case=case)
+    assert publication.is_published
+    photo = publication.before_photo
+    assert photo.kind == PhotoKind.BEFORE and len(photo.redactions) == 1
+    drawn_box = photo.redactions[0]
+    assert drawn_box["x"] < 0.02 and drawn_box["y"] < 0.02
+    assert 0.45 < drawn_box["w"] < 0.52 and drawn_box["h"] > 0.97
+    data = private_storage.open(photo.image).read()
+    assert b"Exif" not in data and SECRET_MOBILE.encode() not in data
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    assert image.size == (480, 360)
+    for x, y in ((10, 10), (120, 180), (200, 340)):
+        assert max(image.getpixel((x, y))) < 24, (x, y)
+    assert image.getpixel((400, 180))[0] > 180
+    # The desk's list has it on the board, with a way to take it off.
+    page.goto("/public/manage/")
+    assert page.locator(f"#published-{case.number}").count() == 1
+    page.screenshot(path=str(SHOTS / "public_manage_list.png"), full_page=True)
+    assert not errors
