@@ -26,4 +26,6 @@ urlpatterns = [
     path("requests.<open311_format:fmt>", views.requests, name="requests"),
     path("requests/<str:request_id>.<open311_format:fmt>", views.request_detail, name="request"),
     path("tokens/<str:token>.<open311_format:fmt>", views.token_lookup, name="token"),
+    # Last: every other path answers in the specification's error format.
+    path("<path:rest>", views.not_found, name="not_found"),
 ]
