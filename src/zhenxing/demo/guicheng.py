@@ -31,7 +31,10 @@ from zhenxing.demo.generator import CopyPlan, plan_copy
 from zhenxing.demo.inspections import load_inspections
 from zhenxing.demo.persist import write_members, write_orgs, write_regions, write_teams
 from zhenxing.demo.plans import load_plans
+from zhenxing.demo.public import load_public
 from zhenxing.inspections.models import Inspection
+from zhenxing.open311.models import Open311Client
+from zhenxing.open311.services import DEMO_KEY, ensure_demo_client, key_hash
 from zhenxing.people.models import (
     Department,
     PartyMember,
@@ -42,6 +45,7 @@ from zhenxing.people.models import (
     WorkTeam,
 )
 from zhenxing.plans.models import Arrangement, Campaign, ProgressReport, WeeklyTarget
+from zhenxing.public.models import Publication
 from zhenxing.territory.models import PATH_SEP, Region
 
 
@@ -159,6 +163,18 @@ def load_guicheng(*, password: str, progress: Any | None = None) -> DemoSummary:
             if created["weekly_targets"]
             else "plans: the demo has its plan table already"
         )
+        public_counts = load_public(actor=User.objects.filter(username="admin").first())
+        created["publications"] = public_counts["publications"]
+        had_client = Open311Client.objects.filter(key_hash=key_hash(DEMO_KEY)).exists()
+        ensure_demo_client()
+        created["open311_clients"] = 0 if had_client else 1
+        say(
+            f"exposure board: {public_counts['closed']} fixed and {public_counts['open']} open "
+            "black spots published"
+            if created["publications"]
+            else "exposure board: the demo has its publications already"
+        )
+        say(f"Open311 GeoReport v2: API key {DEMO_KEY}")
         if any(created.values()) or any(account_changes.values()):
             parts = [f"{k} +{v}" for k, v in created.items() if v]
             if account_changes["users_created"]:
@@ -196,6 +212,9 @@ def demo_counts(root_code: str = data.ROOT_CODE) -> dict[str, int]:
         "周目标": WeeklyTarget.objects.filter(region_path__startswith=prefix).count(),
         "每日安排": Arrangement.objects.filter(region_path__startswith=prefix).count(),
         "进度上报": ProgressReport.objects.filter(region_path__startswith=prefix).count(),
+        "曝光": Publication.objects.filter(
+            case__region_path__startswith=prefix, is_published=True
+        ).count(),
     }
 
 

@@ -13,6 +13,7 @@ from shapely.ops import unary_union
 from zhenxing.cases.models import Case
 from zhenxing.core.models import AuditEntry
 from zhenxing.demo.guicheng import DemoSummary, load_guicheng
+from zhenxing.open311.models import Open311Client
 from zhenxing.people.models import (
     Department,
     PartyMember,
@@ -22,6 +23,7 @@ from zhenxing.people.models import (
     User,
     WorkTeam,
 )
+from zhenxing.public.models import Publication
 from zhenxing.territory.models import PATH_SEP, Region
 
 MODELS = [
@@ -33,6 +35,8 @@ MODELS = [
     User,
     RoleAssignment,
     AuditEntry,
+    Publication,
+    Open311Client,
 ]
 
 
@@ -68,7 +72,10 @@ def test_load_builds_the_demo(db):
         "周目标",
         "每日安排",
         "进度上报",
+        "曝光",
     ]
+    assert summary.counts["曝光"] > 0
+    assert "demo-open311-key" in stream.getvalue()
     assert summary.counts["社区"] == 22 and summary.counts["片区"] == 173
     assert "territory" in stream.getvalue()
     assert summary.describe().startswith("社区 22、经济社 105、片区 173、职能部门 32")
