@@ -12,12 +12,11 @@ import io
 from typing import Any
 
 from django.utils import timezone
-from PIL import Image
 
 from zhenxing.cases import services as case_services
 from zhenxing.cases.models import Case, PhotoKind
 from zhenxing.cases.photos import new_token, private_storage, validate_photos
-from zhenxing.cases.testing import jpeg_bytes, upload
+from zhenxing.cases.testing import gps_exif, jpeg_bytes, upload
 from zhenxing.public.models import Publication, PublicPhoto
 
 # Put into every test report: none of them may ever reach a public byte.
@@ -28,21 +27,9 @@ CAMERA_MAKE = "SecretCam"
 
 def jpeg_with_exif(lat: float = 23.005, lng: float = 113.105, color: str = "red") -> bytes:
     """A JPEG whose EXIF holds a GPS fix, a camera make and a comment: all private."""
-
-    def dms(value: float) -> tuple[float, float, float]:
-        degrees = int(value)
-        minutes = int((value - degrees) * 60)
-        seconds = round(((value - degrees) * 60 - minutes) * 60, 4)
-        return (float(degrees), float(minutes), seconds)
-
-    exif = Image.Exif()
+    exif = gps_exif(lat, lng)
     exif[0x010F] = CAMERA_MAKE  # Make
-    exif[0x8825] = {1: "N", 2: dms(lat), 3: "E", 4: dms(lng)}
-    out = io.BytesIO()
-    Image.new("RGB", (96, 72), color).save(
-        out, "JPEG", exif=exif.tobytes(), comment=SECRET_MOBILE.encode()
-    )
-    return out.getvalue()
+    return jpeg_bytes((96, 72), color, exif=exif.tobytes(), comment=SECRET_MOBILE.encode())
 
 
 def reported_case(world: Any, category: Any, *, lat: float = 23.005, lng: float = 113.105) -> Case:

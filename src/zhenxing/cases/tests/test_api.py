@@ -23,6 +23,7 @@ from PIL import Image
 from zhenxing.cases import services
 from zhenxing.cases.models import Case, CasePhoto, RequestKind, Status
 from zhenxing.cases.photos import validate_photos
+from zhenxing.cases.testing import jpeg_with_gps
 from zhenxing.people.models import WorkTeam
 from zhenxing.people.tokens import token_create
 
@@ -199,7 +200,7 @@ def test_a_case_from_an_area_and_address_or_from_photo_gps(world, cats, private_
             "source": "resident",
             "reporter_name": "陈大文",
             "reporter_mobile": "13912345678",
-            "photos": [upload("gps.jpg", _jpeg_with_gps(23.004, 113.115))],
+            "photos": [upload("gps.jpg", jpeg_with_gps(23.004, 113.115))],
         },
     )
     assert by_gps.status_code == 201, by_gps.content
@@ -828,19 +829,7 @@ def _png(size: tuple[int, int] = (32, 32)) -> bytes:
     return out.getvalue()
 
 
-def _jpeg_with_gps(lat: float, lng: float) -> bytes:
-    def dms(value: float) -> tuple[float, float, float]:
-        degrees = int(value)
-        minutes = int((value - degrees) * 60)
-        seconds = round(((value - degrees) * 60 - minutes) * 60, 4)
-        return (float(degrees), float(minutes), seconds)
-
-    exif = Image.Exif()
-    exif[0x8825] = {1: "N", 2: dms(lat), 3: "E", 4: dms(lng)}
-    return jpeg_bytes(exif=exif.tobytes())
-
-
 def test_photo_gps_helper_is_read_back():
-    (photo,) = validate_photos([upload("g.jpg", _jpeg_with_gps(23.004, 113.115))])
+    (photo,) = validate_photos([upload("g.jpg", jpeg_with_gps(23.004, 113.115))])
     assert photo.lat == pytest.approx(23.004, abs=1e-4)
     assert photo.lng == pytest.approx(113.115, abs=1e-4)

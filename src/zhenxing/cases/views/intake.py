@@ -25,6 +25,7 @@ from zhenxing.cases import services
 from zhenxing.cases.forms import CaseReportForm, DuplicateQueryForm
 from zhenxing.cases.models import Case, CasePhoto, Category, PhotoKind
 from zhenxing.cases.permissions import can_dispatch, can_report, cases_visible_to
+from zhenxing.cases.pinmap import pin_map_config
 from zhenxing.cases.selectors import possible_duplicates
 from zhenxing.core.permissions import require
 from zhenxing.core.privacy import mask_mobiles_unless
@@ -61,15 +62,16 @@ def _map_config(form: CaseReportForm) -> dict[str, Any]:
         lat, lng = form.cleaned_data.get("lat"), form.cleaned_data.get("lng")
     return {
         "geojsonUrl": reverse("api:regions_geojson"),
-        "lat": lat,
-        "lng": lng,
-        "pinLabel": _("Pin at"),
-        "noPinLabel": _("No pin yet: tap the map where the problem is."),
-        "locating": _("Finding your location…"),
-        "locateError": _(
-            "Your location could not be found. Tap the map instead, or choose the area below."
+        **pin_map_config(
+            lat,
+            lng,
+            locate_error=_(
+                "Your location could not be found. Tap the map instead, or choose the area below."
+            ),
+            load_error=_(
+                "The map could not be loaded. Choose the area and type the address below."
+            ),
         ),
-        "loadError": _("The map could not be loaded. Choose the area and type the address below."),
         "chooseDuplicate": _(
             "A case like this is already open nearby: add your report to it, "
             "or tick the box to file a new case."

@@ -1,7 +1,7 @@
 /* The residents' report form: a pin on the map, "use my location", and the proof of work.
  *
- * The pin goes into the hidden #id_lat / #id_lng inputs (no pin: the server uses the photo's
- * GPS). On submit, before anything is sent, the page fetches a signed challenge
+ * The pin (cases/pinmap.js) goes into the hidden #id_lat / #id_lng inputs (no pin: the server
+ * uses the photo's GPS). On submit, before anything is sent, the page fetches a signed challenge
  * (public:challenge) and looks for a counter whose SHA-256 starts with the required zero bits,
  * in a Web Worker (sha256.js) or, failing that, in small chunks between frames; then it sends
  * the form with challenge and counter. cases/upload.js then shows the upload's progress and
@@ -59,126 +59,20 @@
     return;
   }
 
-  // --- the map -----------------------------------------------------------------------------
-  var latInput = form.querySelector("#id_lat");
-  var lngInput = form.querySelector("#id_lng");
-  var mapEl = document.getElementById("report-map");
-  var pinStatus = document.getElementById("pin-status");
-  var locateButton = document.getElementById("use-location");
-  var clearButton = document.getElementById("clear-pin");
+  // --- the map: the pin is cases/pinmap.js's, the same as on the office's intake form ---------
   var cfg = JSON.parse(document.getElementById("report-map-config").textContent);
-  var map = null;
-  var marker = null;
-
-  function sayPin(text) {
-    pinStatus.textContent = text;
-  }
-
-  function setPin(lat, lng, centre) {
-    latInput.value = lat.toFixed(6);
-    lngInput.value = lng.toFixed(6);
-    if (map) {
-      if (marker) {
-        marker.setLatLng([lat, lng]);
-      } else {
-        marker = L.circleMarker([lat, lng], {
-          radius: 11,
-          color: "#ffffff",
-          weight: 3,
-          fillColor: "#c8161d",
-          fillOpacity: 1,
-          interactive: false
-        }).addTo(map);
-      }
-      if (centre) {
-        map.setView([lat, lng], Math.max(map.getZoom(), 16), { animate: false });
-      }
+  window.zxPinMap.create({
+    form: form,
+    mapEl: document.getElementById("report-map"),
+    cfg: cfg,
+    mapOptions: { zoomSnap: 0.25, tap: true },
+    pinRadius: 11,
+    areaOpacity: 0.25,
+    // The outlines come in the page (a resident has no API to ask), so no request can fail.
+    areas: function (show) {
+      show(cfg.areas && cfg.areas.features ? cfg.areas : { features: [] });
     }
-    mapEl.setAttribute("data-pinned", "1");
-    sayPin(cfg.pinLabel + " " + lat.toFixed(5) + ", " + lng.toFixed(5));
-    clearButton.hidden = false;
-  }
-
-  function clearPin() {
-    latInput.value = "";
-    lngInput.value = "";
-    if (marker) {
-      marker.remove();
-      marker = null;
-    }
-    mapEl.removeAttribute("data-pinned");
-    sayPin(cfg.noPinLabel);
-    clearButton.hidden = true;
-  }
-
-  function mapMessage(text) {
-    var box = document.createElement("div");
-    box.className = "zx-map-message";
-    box.setAttribute("role", "status");
-    box.textContent = text;
-    mapEl.appendChild(box);
-  }
-
-  function initMap() {
-    if (typeof L === "undefined") {
-      mapMessage(cfg.loadError);
-      return;
-    }
-    map = L.map(mapEl, { zoomSnap: 0.25, tap: true });
-    if (cfg.tileUrl) {
-      L.tileLayer(cfg.tileUrl, { maxZoom: 19, attribution: cfg.tileAttribution || "" }).addTo(map);
-    }
-    // Somewhere to look if there are no outlines (Foshan, Nanhai).
-    map.setView([23.03, 113.15], 12);
-    map.on("click", function (e) {
-      setPin(e.latlng.lat, e.latlng.lng, false);
-    });
-    var features = (cfg.areas && cfg.areas.features) || [];
-    if (features.length) {
-      var layer = L.geoJSON(cfg.areas, {
-        style: { color: "#1d3557", weight: 1, fillColor: "#88CCEE", fillOpacity: 0.25 },
-        // The tap is the pin's, not the outline's: let it through to the map.
-        bubblingMouseEvents: true,
-        onEachFeature: function (feature, polygon) {
-          var span = document.createElement("span");
-          span.textContent = (feature.properties || {}).name || "";
-          polygon.bindTooltip(span, { sticky: true, direction: "top" });
-        }
-      }).addTo(map);
-      var bounds = layer.getBounds();
-      if (bounds.isValid()) {
-        map.fitBounds(bounds, { padding: [12, 12], animate: false });
-      }
-    }
-    mapEl.setAttribute("data-features", String(features.length));
-  }
-
-  initMap();
-  if (cfg.lat !== null && cfg.lng !== null && cfg.lat !== undefined && cfg.lng !== undefined) {
-    // The form came back with an error: keep the resident's pin.
-    setPin(Number(cfg.lat), Number(cfg.lng), true);
-  } else {
-    sayPin(cfg.noPinLabel);
-  }
-  clearButton.addEventListener("click", clearPin);
-  if (navigator.geolocation) {
-    locateButton.hidden = false;
-    locateButton.addEventListener("click", function () {
-      sayPin(cfg.locating);
-      locateButton.disabled = true;
-      navigator.geolocation.getCurrentPosition(
-        function (pos) {
-          locateButton.disabled = false;
-          setPin(pos.coords.latitude, pos.coords.longitude, true);
-        },
-        function () {
-          locateButton.disabled = false;
-          sayPin(cfg.locateError);
-        },
-        { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
-      );
-    });
-  }
+  });
 
   // --- the proof of work ---------------------------------------------------------------------
   var pow = JSON.parse(document.getElementById("report-challenge-config").textContent);
