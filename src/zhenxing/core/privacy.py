@@ -33,8 +33,14 @@ def mask_mobiles_in(text: str) -> str:
     return _MOBILE_IN_TEXT.sub(r"\1****\3", text) if text else text
 
 
-# The same number as people write it for others: "139 1234 5678", "139-1234-5678".
-_MOBILE_WRITTEN = re.compile(r"(?<!\d)1[3-9]\d[ \-]?\d{4}[ \-]?\d{4}(?!\d)")
+# A mobile number as people write it for others: with a country code (+86, 0086, 86),
+# in full-width digits from a Chinese input method (`\d` matches them), and with
+# spaces, dashes, dots or brackets anywhere between the digits.
+_SEPARATOR = r"[\s\u200b\-\uff0d.\u00b7\u30fb()\uff08\uff09\u2014]{0,3}"
+_MOBILE_WRITTEN = re.compile(
+    rf"(?<!\d)(?:(?:[+\uff0b]|00|\uff10\uff10)?[8\uff18][6\uff16]{_SEPARATOR})?"
+    rf"[1\uff11]{_SEPARATOR}[3-9\uff13-\uff19](?:{_SEPARATOR}\d){{9}}(?!\d)"
+)
 
 
 def strip_mobiles_in(text: str) -> str:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+import ipaddress
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -33,6 +35,26 @@ class Verdict:
     count: int
     # Seconds until the current window ends: a Retry-After for the refused.
     retry_after: int
+
+
+def network_of(request: Any) -> str | None:
+    """The client a per-address limit counts: its IPv4 address, or its IPv6 /64.
+
+    One IPv6 host usually holds a whole /64 and can send from any address in
+    it, so counting single IPv6 addresses would let one machine spread its
+    requests over millions of "clients".
+    """
+    from zhenxing.core.middleware import client_ip
+
+    ip = client_ip(request)
+    if ip is None:
+        return None
+    address = ipaddress.ip_address(ip)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def client_key(value: str | None) -> str:
@@ -61,28 +83,21 @@ def _refusal(rule: Limit, start: datetime.datetime, now: datetime.datetime, coun
     return Verdict(allowed=False, count=count, retry_after=max(retry, 1))
 
 
-def check(
-    *, scope: str, client: str | None, limits: list[Limit], now: datetime.datetime | None = None
-) -> Verdict:
-    """Whether one more use would be allowed, without counting it.
+def refund(*, scope: str, client: str | None, limits: list[Limit], now: datetime.datetime) -> None:
+    """Take back one use counted by `consume` at `now` (a lookup that turned out a hit).
 
-    For limits on failures (wrong tracking codes): the lookup must be refused
-    before it is tried once the failures are spent, or a refusal for a miss and
-    an answer for a hit would still tell a guesser which code exists.
+    For limits on failures: the use is counted before the attempt, so that
+    concurrent attempts cannot all pass at the last free place, and given back
+    once the attempt turns out not to be a failure.
     """
-    now = now or timezone.now()
     key = client_key(client)
-    count = 0
     for rule in limits:
-        start = _window_start(now, rule.window)
-        row = RateLimitHit.objects.filter(
-            scope=_scope_name(scope, rule), client=key, window_start=start
-        ).first()
-        used = row.count if row is not None else 0
-        if used >= rule.limit:
-            return _refusal(rule, start, now, used)
-        count = max(count, used)
-    return Verdict(allowed=True, count=count, retry_after=0)
+        RateLimitHit.objects.filter(
+            scope=_scope_name(scope, rule),
+            client=key,
+            window_start=_window_start(now, rule.window),
+            count__gt=0,
+        ).update(count=F("count") - 1)
 
 
 def consume(

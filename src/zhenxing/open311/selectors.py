@@ -25,7 +25,7 @@ from zhenxing.cases.models import Case, Category, Status
 from zhenxing.core.privacy import strip_mobiles_in
 from zhenxing.open311.models import Open311Client
 from zhenxing.public.reporting import reportable_categories
-from zhenxing.public.selectors import public_status
+from zhenxing.public.selectors import public_point, public_status
 from zhenxing.territory.models import Region
 from zhenxing.territory.selectors import community_code_of
 
@@ -97,8 +97,10 @@ def _published(case: Case) -> Any:
 def _request_row(case: Case, request: HttpRequest, communities: dict[str, str]) -> dict[str, Any]:
     publication = _published(case)
     if publication is not None:
-        description = publication.description
-        address = publication.place
+        # Cleaned when saved; cleaned again here, as the board does, for a row written otherwise.
+        description = strip_mobiles_in(publication.description)
+        address = strip_mobiles_in(publication.place)
+        lat, lng = public_point(case)
         photo = publication.before_photo
         media_url = (
             request.build_absolute_uri(reverse("public:photo", args=[photo.token, "display"]))
@@ -110,6 +112,7 @@ def _request_row(case: Case, request: HttpRequest, communities: dict[str, str]) 
         description = strip_mobiles_in(case.description)
         address = case.address
         media_url = None
+        lat, lng = case.lat, case.lng
     # An office or a community, never a person.
     agency = (
         case.assigned_department.name
@@ -132,7 +135,7 @@ def _request_row(case: Case, request: HttpRequest, communities: dict[str, str]) 
         "address": address or None,
         "address_id": None,
         "zipcode": None,
-        "lat": case.lat,
-        "long": case.lng,
+        "lat": lat,
+        "long": lng,
         "media_url": media_url,
     }

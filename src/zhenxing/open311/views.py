@@ -28,14 +28,14 @@ from django.views.decorators.csrf import csrf_exempt
 
 from zhenxing.cases.models import Case
 from zhenxing.cases.services import CaseError
-from zhenxing.core.middleware import client_ip
+from zhenxing.core import ratelimit
 from zhenxing.core.ratelimit import Limit, consume
 from zhenxing.open311 import render, selectors
 from zhenxing.open311.models import Open311Client
 from zhenxing.open311.services import client_for_key, client_touch
 from zhenxing.public.context import board_title
 from zhenxing.public.models import ReportChannel
-from zhenxing.public.reporting import find_report, resident_report_file
+from zhenxing.public.reporting import lookup_limited, resident_report_file
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When this endpoint's behaviour last changed (discovery's `changeset`).
@@ -46,8 +46,6 @@ MAX_REQUESTS = 1000
 MAX_SPAN = datetime.timedelta(days=90)
 MAX_DESCRIPTION = 2000  # Case.description's own limit
 MAX_ADDRESS = 200  # Case.address's own limit
-# Tracking codes are random; this only makes guessing them slower still.
-TOKEN_LOOKUPS_PER_MINUTE = 60
 # Case numbers and category codes are short; a longer value cannot match one.
 MAX_ID_LENGTH = 20
 # Dates the database can hold in any time zone; a filter beyond them is clamped to them.
@@ -229,7 +227,12 @@ def _date_range(request: HttpRequest) -> tuple[datetime.datetime, datetime.datet
         raise ApiError(400, _("end_date lies before start_date."))
     if end - start > MAX_SPAN:
         raise ApiError(400, _("start_date and end_date may not span more than 90 days."))
-    return max(start, _EARLIEST), min(end, _LATEST)
+    # Both ends clamped both ways: a range wholly before 1970 or after 9000 becomes an
+    # empty one the database can hold, never a date its adapter cannot convert.
+    return (
+        min(max(start, _EARLIEST), _LATEST),
+        max(min(end, _LATEST), _EARLIEST),
+    )
 
 
 def _filtered(request: HttpRequest, client: Open311Client | None) -> Any:
@@ -373,11 +376,8 @@ def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpRespo
 
 @api("GET")
 def token_lookup(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
-    verdict = consume(
-        scope="open311-token",
-        client=client_ip(request),
-        limits=[Limit(TOKEN_LOOKUPS_PER_MINUTE, datetime.timedelta(minutes=1))],
-    )
+    # The same allowance of wrong codes as the tracking page: a token is a tracking code.
+    report, verdict = lookup_limited(token[:40], client=ratelimit.network_of(request))
     if not verdict.allowed:
         raise ApiError(
             429,
@@ -385,7 +385,6 @@ def token_lookup(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
             % {"seconds": verdict.retry_after},
             headers={"Retry-After": str(verdict.retry_after)},
         )
-    report = find_report(token) if len(token) <= 40 else None
     if report is None:
         raise ApiError(404, _("Unknown token."))
     data = [{"service_request_id": report.case.number, "token": report.tracking_code}]

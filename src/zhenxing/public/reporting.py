@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +24,8 @@ from django.utils.translation import gettext_lazy
 from zhenxing.cases.models import Case, Category, EventKind
 from zhenxing.cases.photos import ValidatedPhoto
 from zhenxing.cases.services import CaseError, case_report
-from zhenxing.core import audit
+from zhenxing.core import audit, ratelimit
+from zhenxing.core.ratelimit import Limit, Verdict
 from zhenxing.people.models import mobile_validator
 from zhenxing.public.models import Publication, ReportChannel, ResidentReport
 from zhenxing.public.selectors import PublicStatus, public_status
@@ -127,6 +129,30 @@ def resident_report_file(
             },
         )
     return report
+
+
+# Wrong tracking codes one client (an IPv4 address or an IPv6 /64) may try in an hour,
+# on the tracking page and the Open311 token lookup together. Codes are 31^10.
+TRACK_MISS_SCOPE = "public-track-miss"
+TRACK_MISSES_PER_HOUR = 30
+
+
+def lookup_limited(code: str, *, client: str | None) -> tuple[ResidentReport | None, Verdict]:
+    """Find a report by its code, within the client's allowance of wrong codes.
+
+    One attempt is counted before looking and given back on a hit, so a burst
+    of concurrent guesses cannot outrun the limit; once it is spent, every
+    lookup is refused, a right code too, so a hit looks like a miss to a guesser.
+    """
+    now = timezone.now()
+    limits = [Limit(TRACK_MISSES_PER_HOUR, datetime.timedelta(hours=1))]
+    verdict = ratelimit.consume(scope=TRACK_MISS_SCOPE, client=client, limits=limits, now=now)
+    if not verdict.allowed:
+        return None, verdict
+    report = find_report(code)
+    if report is not None:
+        ratelimit.refund(scope=TRACK_MISS_SCOPE, client=client, limits=limits, now=now)
+    return report, verdict
 
 
 def find_report(code: str) -> ResidentReport | None:

@@ -46,6 +46,16 @@ _STEPS = {
 }
 
 
+# Public coordinates are rounded to 4 decimals (about 10 m): the spot is shown,
+# but the pin is often where the reporter stood, and that is theirs.
+PUBLIC_COORD_PLACES = 4
+
+
+def public_point(case: Case) -> tuple[float, float]:
+    """The case's place as every public page and API gives it (lat, lng)."""
+    return round(case.lat, PUBLIC_COORD_PLACES), round(case.lng, PUBLIC_COORD_PLACES)
+
+
 def public_status(case: Case) -> PublicStatus:
     return _STEPS[Status(case.status)]
 
@@ -189,7 +199,36 @@ def circular_photo_tokens(circular: Circular) -> set[str]:
     }
 
 
-def circular_public_photo(circular: Circular, token: str) -> CasePhoto | None:
+def circular_public_photo(circular: Circular, token: str) -> PublicPhoto | None:
+    """What the public sees for a photo a published circular names: the board's copy.
+
+    The circular names the case's own photo; the public gets, in its place,
+    the office's public copy of the same kind (cropped, boxes blacked out)
+    while the case is on the board, and nothing otherwise: a case never
+    published, or taken off the board, shows no photo in any circular either.
+    """
     if token not in circular_photo_tokens(circular):
         return None
-    return CasePhoto.objects.filter(token=token).first()
+    source = CasePhoto.objects.filter(token=token).only("case_id", "kind").first()
+    if source is None:
+        return None
+    publication = (
+        published()
+        .filter(case_id=source.case_id)
+        .select_related("before_photo", "after_photo")
+        .first()
+    )
+    if publication is None:
+        return None
+    if source.kind == "before":
+        return publication.before_photo
+    if source.kind == "after":
+        return publication.after_photo
+    return None
+
+
+def circular_shown_tokens(circular: Circular) -> set[str]:
+    """The tokens of a circular whose photos the public may see (see circular_public_photo)."""
+    return {
+        token for token in circular_photo_tokens(circular) if circular_public_photo(circular, token)
+    }

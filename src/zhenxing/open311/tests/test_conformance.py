@@ -372,3 +372,20 @@ def test_an_unknown_endpoint_answers_in_the_error_format(client, path, content_t
     body = response.content.decode()
     assert "<html" not in body.lower()
     assert "404" in body
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("0001-01-01T00:00:00+08:00", "0001-01-01T01:00:00+08:00"),
+        ("0001-01-01T00:00:00", "0001-01-01T01:00:00"),
+        ("9999-12-31T20:00:00-12:00", "9999-12-31T23:00:00-12:00"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_range_wholly_outside_the_databases_dates_finds_nothing(
+    client, published, fmt, start, end
+):
+    response = client.get(f"/open311/v2/requests.{fmt}", {"start_date": start, "end_date": end})
+    assert response.status_code == 200
+    assert published.number not in response.content.decode()

@@ -285,7 +285,9 @@ def test_posts_are_rate_limited_per_key(client, world, cats, api, settings):
 
 
 def test_token_lookups_are_rate_limited(client, world, monkeypatch):
-    monkeypatch.setattr(views, "TOKEN_LOOKUPS_PER_MINUTE", 2)
+    from zhenxing.public import reporting
+
+    monkeypatch.setattr(reporting, "TRACK_MISSES_PER_HOUR", 2)
     for _ in range(2):
         errors(get(client, "token", "json", "ABCDEFGHJK"), "json", 404)
     errors(get(client, "token", "json", "ABCDEFGHJK"), "json", 429)
@@ -295,3 +297,18 @@ def test_a_get_with_a_key_marks_it_used(client, api):
     api_client, key = api
     assert get(client, "requests", "json", api_key=key).status_code == 200
     assert Open311Client.objects.get(pk=api_client.pk).last_used_at is not None
+
+
+def test_a_published_case_gives_the_boards_rounded_place_and_no_number(
+    client, world, cats, private_media
+):
+    from zhenxing.public.models import Publication
+
+    case = closed_case(world, cats.garbage)
+    Case.objects.filter(pk=case.pk).update(lat=23.0051234, lng=113.1051234)
+    publication = publish_directly(case, actor=world.admin)
+    # A row written around the publishing service, with a number in another form.
+    Publication.objects.filter(pk=publication.pk).update(description="联系 +86 139 1234 5678")
+    (row,) = json.loads(client.get(f"/open311/v2/requests/{case.number}.json").content)
+    assert (row["lat"], row["long"]) == (23.0051, 113.1051)
+    assert row["description"] == "联系 ***"

@@ -21,6 +21,8 @@ from zhenxing.assessment.circulars import circular_create, circular_publish
 from zhenxing.assessment.models import Circular, CircularStatus, IncentiveRecord, PeriodKind
 from zhenxing.assessment.services import period_for
 from zhenxing.cases.models import Case, PhotoKind, Source
+from zhenxing.cases.photos import private_storage
+from zhenxing.public.models import Publication
 from zhenxing.public.testing import closed_case, publish_directly
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -108,23 +110,43 @@ def test_the_page_never_reads_content(circ, client):
     assert "内部版本" not in html
 
 
-def test_the_black_spots_photos_are_served_through_the_circular(circ, client):
+def test_a_spot_not_on_the_board_shows_no_photo_in_the_circular(circ, client):
     circular = publish(circ)
     html = client.get(reverse("public:circular", args=[circular.pk]), **EN).content.decode()
     for photo in (circ.before, circ.after):
-        assert photo_url(circ, photo, "thumb") in html
+        assert photo_url(circ, photo, "thumb") not in html
         for variant in ("display", "thumb"):
+            assert client.get(photo_url(circ, photo, variant)).status_code == 404
+
+
+def test_a_spot_on_the_board_shows_the_boards_redacted_copies(circ, client):
+    circular = publish(circ)
+    publication = publish_directly(circ.spot, actor=circ.world.admin)
+    html = client.get(reverse("public:circular", args=[circular.pk]), **EN).content.decode()
+    for photo, copy in (
+        (circ.before, publication.before_photo),
+        (circ.after, publication.after_photo),
+    ):
+        assert photo_url(circ, photo, "thumb") in html
+        for variant, key in (("display", copy.image), ("thumb", copy.thumbnail)):
             response = client.get(photo_url(circ, photo, variant))
             assert response.status_code == 200
             assert response["Cache-Control"] == "no-cache"
             assert response["X-Content-Type-Options"] == "nosniff"
             data = b"".join(response.streaming_content)
+            # The office's public copy, not the case's own photo.
+            with private_storage.open(key, "rb") as handle:
+                assert data == handle.read()
             assert Image.open(io.BytesIO(data)).format == "JPEG"
             assert b"Exif" not in data
+    # Taken off the board: gone from the circular at once.
+    Publication.objects.filter(pk=publication.pk).update(is_published=False)
+    assert client.get(photo_url(circ, circ.before)).status_code == 404
 
 
 def test_a_circular_serves_only_the_photos_its_public_version_shows(circ, world, cats, client):
     circular = publish(circ)
+    publish_directly(circ.spot, actor=world.admin)
     other = closed_case(world, cats.garbage).photos.get(kind=PhotoKind.BEFORE)
     token = circ.before.token
     flipped = ("b" if token[0] == "a" else "a") + token[1:]

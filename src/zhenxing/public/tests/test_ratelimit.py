@@ -64,13 +64,16 @@ def test_every_limit_must_allow_and_a_refusal_takes_nothing():
     assert hour_row.count == 1  # the refused use was taken back from the hour too
 
 
-def test_check_does_not_count():
+def test_refund_gives_one_use_back():
     limits = [Limit(2, HOUR)]
-    assert ratelimit.check(scope="s", client="c", limits=limits, now=T0).allowed
     use(2, client="c", limits=limits)
-    verdict = ratelimit.check(scope="s", client="c", limits=limits, now=T0)
-    assert not verdict.allowed and verdict.count == 2 and verdict.retry_after > 0
-    assert RateLimitHit.objects.get().count == 2
+    ratelimit.refund(scope="s", client="c", limits=limits, now=T0)
+    assert RateLimitHit.objects.get().count == 1
+    assert ratelimit.consume(scope="s", client="c", limits=limits, now=T0).allowed
+    # Never below nothing.
+    for _ in range(3):
+        ratelimit.refund(scope="s", client="c", limits=limits, now=T0)
+    assert RateLimitHit.objects.get().count == 0
 
 
 def test_clients_are_stored_hashed():
@@ -91,3 +94,15 @@ def test_use_once():
     # Another token, or the same token in another scope, is its own.
     assert ratelimit.use_once(scope="once", token="abd", issued_at=issued)
     assert ratelimit.use_once(scope="twice", token="abc", issued_at=issued)
+
+
+def test_an_ipv6_client_is_counted_by_its_64(rf):
+    from zhenxing.core.ratelimit import network_of
+
+    one = rf.get("/", REMOTE_ADDR="2001:db8:1:2::1")
+    other = rf.get("/", REMOTE_ADDR="2001:db8:1:2:ffff::9")
+    elsewhere = rf.get("/", REMOTE_ADDR="2001:db8:1:3::1")
+    assert network_of(one) == network_of(other) == "2001:db8:1:2::/64"
+    assert network_of(elsewhere) != network_of(one)
+    assert network_of(rf.get("/", REMOTE_ADDR="203.0.113.9")) == "203.0.113.9"
+    assert network_of(rf.get("/", REMOTE_ADDR="::ffff:203.0.113.9")) == "203.0.113.9"

@@ -211,11 +211,25 @@ def test_an_expired_challenge_is_refused(world, cats, client, private_media):
 
 
 def test_a_double_submit_files_one_case(world, cats, client, private_media):
+    from django.test import Client
+
     solved = solution()
     first = client.post(REPORT, form_data(cats, **solved))
-    second = client.post(REPORT, form_data(cats, **solved))
+    # Another browser replaying the same solved challenge: refused, nothing filed.
+    replay = Client().post(REPORT, form_data(cats, **solved))
     assert first.status_code == 200
-    assert second.status_code == 400 and refusal(second) == "reused"
+    assert replay.status_code == 400 and refusal(replay) == "reused"
+    assert Case.objects.count() == 1 and ResidentReport.objects.count() == 1
+
+
+def test_a_retry_after_a_lost_answer_shows_the_code_it_earned(world, cats, client, private_media):
+    """The answer to a report was lost on a weak signal; the resident sends it again."""
+    solved = solution()
+    client.post(REPORT, form_data(cats, **solved))
+    code = ResidentReport.objects.get().tracking_code
+    retry = client.post(REPORT, form_data(cats, **solved), follow=True)
+    assert retry.redirect_chain[-1][0] == f"/public/track/{code}/"
+    assert code in retry.content.decode()
     assert Case.objects.count() == 1 and ResidentReport.objects.count() == 1
 
 
@@ -303,9 +317,9 @@ def test_an_unknown_code_is_a_404_that_says_so(world, client):
 
 
 def test_wrong_codes_are_limited_per_client(world, cats, client, private_media, monkeypatch):
-    from zhenxing.public.views import report as views
+    from zhenxing.public import reporting
 
-    monkeypatch.setattr(views, "TRACK_MISSES_PER_HOUR", 3)
+    monkeypatch.setattr(reporting, "TRACK_MISSES_PER_HOUR", 3)
     report = tracked(world, cats)
     good = reverse("public:track_case", args=[report.tracking_code])
     with time_machine.travel(T0, tick=False):

@@ -41,7 +41,7 @@ from PIL import UnidentifiedImageError
 from zhenxing.assessment import circulars as circular_content
 from zhenxing.assessment.circulars import summary_figures
 from zhenxing.assessment.models import Circular
-from zhenxing.cases.photos import ensure_derivatives, private_storage
+from zhenxing.cases.photos import private_storage
 from zhenxing.core.listing import paginate, querystring_without_page
 from zhenxing.core.permissions import get_visible_or_404
 from zhenxing.core.privacy import strip_mobiles_in
@@ -57,9 +57,6 @@ PAGE_SIZE = 10
 CIRCULARS_PAGE_SIZE = 20
 # The map draws at most this many points (the newest); the list pages through all of them.
 MAP_MAX_POINTS = 1000
-# Coordinates on the public map to about 10 m: enough to find the spot, and the pin was
-# often placed where the reporter stood (or the photo's GPS), which is theirs, not ours to show.
-PUBLIC_COORD_PLACES = 4
 # The status colours of UX.md: in progress blue, awaiting verification purple, closed green.
 STATUS_COLOURS = {
     "received": "#fd7e14",
@@ -197,12 +194,13 @@ def _point(publication: Publication) -> dict[str, Any]:
     case = publication.case
     status = selectors.public_status(case)
     thumb = publication.after_photo or publication.before_photo
+    lat, lng = selectors.public_point(case)
     return {
         "number": case.number,
-        "title": publication.title,
-        "place": publication.place,
-        "lat": round(case.lat, PUBLIC_COORD_PLACES),
-        "lng": round(case.lng, PUBLIC_COORD_PLACES),
+        "title": strip_mobiles_in(publication.title),
+        "place": strip_mobiles_in(publication.place),
+        "lat": lat,
+        "lng": lng,
         "status": {"key": status.key, "label": str(status.label)},
         "url": reverse("public:case", args=[case.number]),
         "thumb": reverse("public:photo", args=[thumb.token, "thumb"]) if thumb else None,
@@ -332,6 +330,7 @@ def circular(request: HttpRequest, pk: int) -> HttpResponse:
             "black": content.get("black") or [],
             "spots": spots,
             "on_board": on_board,
+            "shown": selectors.circular_shown_tokens(found),
             "incentives": content.get("incentives") or [],
             "sections": dict(circular_content.content_sections(content)),
         },
@@ -349,14 +348,7 @@ def circular_photo(request: HttpRequest, pk: int, token: str, variant: str) -> H
     if variant not in selectors.PHOTO_VARIANTS:
         raise Http404
     found = _published_circular_or_404(pk)
-    photo_row = selectors.circular_public_photo(found, token)
-    if photo_row is None:
+    stand_in = selectors.circular_public_photo(found, token)
+    if stand_in is None:
         raise Http404
-    if not photo_row.ready:
-        try:
-            ensure_derivatives(photo_row)
-        except (OSError, UnidentifiedImageError, ValueError):
-            logger.exception("derivatives of case photo %s could not be made", photo_row.pk)
-            raise Http404 from None
-    key = photo_row.thumbnail if variant == "thumb" else photo_row.display
-    return _serve_jpeg(request, key)
+    return _serve_jpeg(request, stand_in.thumbnail if variant == "thumb" else stand_in.image)

@@ -16,9 +16,11 @@ refused for misses would still be answered for a hit.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -27,15 +29,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from zhenxing.cases.pinmap import pin_map_config
 from zhenxing.cases.services import CaseError
 from zhenxing.core import ratelimit
-from zhenxing.core.middleware import client_ip
 from zhenxing.core.ratelimit import Limit
 from zhenxing.public import challenge as pow_challenge
 from zhenxing.public.forms_report import ResidentReportForm, TrackForm
 from zhenxing.public.reporting import (
     CODE_LENGTH,
-    find_report,
+    lookup_limited,
     normal_code,
     resident_report_file,
     track_report,
@@ -47,12 +49,9 @@ DAY = datetime.timedelta(days=1)
 
 REPORT_SCOPE = "public-report"
 CHALLENGE_SCOPE = "public-challenge"
-TRACK_MISS_SCOPE = "public-track-miss"
 # A resident needs one challenge per attempt to send; 60 an hour leaves room for
 # many retries and for several phones behind one carrier address.
 CHALLENGES_PER_HOUR = 60
-# Wrong codes one client may try in an hour. Codes are 31^10: guessing stays hopeless.
-TRACK_MISSES_PER_HOUR = 30
 
 AREAS_CACHE_KEY = "public:report:areas"
 AREAS_CACHE_SECONDS = 600
@@ -63,10 +62,6 @@ def _report_limits() -> list[Limit]:
         Limit(settings.ZHENXING_REPORT_LIMIT_PER_HOUR, HOUR),
         Limit(settings.ZHENXING_REPORT_LIMIT_PER_DAY, DAY),
     ]
-
-
-def _track_limits() -> list[Limit]:
-    return [Limit(TRACK_MISSES_PER_HOUR, HOUR)]
 
 
 def _minutes(seconds: int) -> int:
@@ -116,16 +111,16 @@ def _map_config(form: ResidentReportForm) -> dict[str, Any]:
         "tileUrl": settings.ZHENXING_TILE_URL,
         "tileAttribution": settings.ZHENXING_TILE_ATTRIBUTION,
         "areas": _area_outlines(),
-        "lat": lat,
-        "lng": lng,
-        "pinLabel": _("Pin at"),
-        "noPinLabel": _("No pin yet: tap the map where the problem is."),
-        "locating": _("Finding your location…"),
-        "locateError": _(
-            "Your location could not be found. Tap the map instead, "
-            "or send a photo taken with location on."
+        # The pin and its words are the office's intake form's (cases.pinmap).
+        **pin_map_config(
+            lat,
+            lng,
+            locate_error=_(
+                "Your location could not be found. Tap the map instead, "
+                "or send a photo taken with location on."
+            ),
+            load_error=_("The map could not be loaded. Send a photo taken with location on."),
         ),
-        "loadError": _("The map could not be loaded. Send a photo taken with location on."),
     }
 
 
@@ -139,6 +134,27 @@ def _challenge_config() -> dict[str, Any]:
     }
 
 
+def _page(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status: int,
+    refusal: tuple[str, Any] | None,
+    retry_after: int | None,
+) -> HttpResponse:
+    """A form page, with a refusal (its stable code for tests and scripts, and its message)."""
+    context = {
+        **context,
+        "refusal_code": refusal[0] if refusal else "",
+        "refusal": refusal[1] if refusal else "",
+    }
+    response = render(request, template, context, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
 def _render_form(
     request: HttpRequest,
     form: ResidentReportForm,
@@ -147,23 +163,42 @@ def _render_form(
     refusal: tuple[str, Any] | None = None,
     retry_after: int | None = None,
 ) -> HttpResponse:
-    response = render(
+    context = {
+        "form": form,
+        "map_config": _map_config(form),
+        "challenge_config": _challenge_config(),
+        # A browser never re-fills a file input: say so rather than lose photos silently.
+        "photos_again": form.is_bound,
+    }
+    return _page(
         request,
         "public/report.html",
-        {
-            "form": form,
-            "map_config": _map_config(form),
-            "challenge_config": _challenge_config(),
-            "refusal_code": refusal[0] if refusal else "",
-            "refusal": refusal[1] if refusal else "",
-            # A browser never re-fills a file input: say so rather than lose photos silently.
-            "photos_again": form.is_bound,
-        },
+        context,
         status=status,
+        refusal=refusal,
+        retry_after=retry_after,
     )
-    if retry_after is not None:
-        response["Retry-After"] = str(retry_after)
-    return response
+
+
+# The codes this browser was given, by the challenge that sent each report: if the
+# answer to a report is lost on a weak signal, the resident's retry comes back with
+# a challenge already spent, and is shown the code it earned instead of an error.
+SENT_SESSION_KEY = "public_reports_sent"
+SENT_REMEMBERED = 5
+
+
+def _challenge_key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def _remember_sent(request: HttpRequest, token: str, code: str) -> None:
+    sent = dict(request.session.get(SENT_SESSION_KEY, {}))
+    sent[_challenge_key(token)] = code
+    request.session[SENT_SESSION_KEY] = dict(list(sent.items())[-SENT_REMEMBERED:])
+
+
+def _sent_before(request: HttpRequest, token: str) -> str | None:
+    return request.session.get(SENT_SESSION_KEY, {}).get(_challenge_key(token))
 
 
 @never_cache
@@ -180,16 +215,22 @@ def report(request: HttpRequest) -> HttpResponse:
             status=400,
             refusal=("honeypot", _("The form could not be sent. Reload the page and try again.")),
         )
+    token = request.POST.get("challenge", "")
     try:
-        pow_challenge.redeem(
-            token=request.POST.get("challenge", ""), counter=request.POST.get("counter", "")
-        )
+        pow_challenge.redeem(token=token, counter=request.POST.get("counter", ""))
     except pow_challenge.ChallengeError as error:
+        if error.code == "reused" and (code := _sent_before(request, token)):
+            messages.success(
+                request,
+                _("Your report was received already; its tracking code is %(code)s.")
+                % {"code": code},
+            )
+            return redirect("public:track_case", code=code)
         return _render_form(request, form, status=400, refusal=(error.code, error.message))
     if not form.is_valid():
         return _render_form(request, form, status=400)
     verdict = ratelimit.consume(
-        scope=REPORT_SCOPE, client=client_ip(request), limits=_report_limits()
+        scope=REPORT_SCOPE, client=ratelimit.network_of(request), limits=_report_limits()
     )
     if not verdict.allowed:
         return _render_form(
@@ -219,6 +260,7 @@ def report(request: HttpRequest) -> HttpResponse:
     except CaseError as error:
         form.add_error(None, str(error))
         return _render_form(request, form, status=400)
+    _remember_sent(request, token, filed.tracking_code)
     return render(
         request,
         "public/report_done.html",
@@ -236,7 +278,7 @@ def report(request: HttpRequest) -> HttpResponse:
 def challenge(request: HttpRequest) -> HttpResponse:
     verdict = ratelimit.consume(
         scope=CHALLENGE_SCOPE,
-        client=client_ip(request),
+        client=ratelimit.network_of(request),
         limits=[Limit(CHALLENGES_PER_HOUR, HOUR)],
     )
     if not verdict.allowed:
@@ -260,20 +302,15 @@ def _render_track(
     refusal: tuple[str, Any] | None = None,
     retry_after: int | None = None,
 ) -> HttpResponse:
-    response = render(
+    context = {"form": form, "code_length": CODE_LENGTH}
+    return _page(
         request,
         "public/track.html",
-        {
-            "form": form,
-            "code_length": CODE_LENGTH,
-            "refusal_code": refusal[0] if refusal else "",
-            "refusal": refusal[1] if refusal else "",
-        },
+        context,
         status=status,
+        refusal=refusal,
+        retry_after=retry_after,
     )
-    if retry_after is not None:
-        response["Retry-After"] = str(retry_after)
-    return response
 
 
 def _too_many_lookups(request: HttpRequest, code: str, retry_after: int) -> HttpResponse:
@@ -312,15 +349,10 @@ def track_case(request: HttpRequest, code: str) -> HttpResponse:
     if code and code != code_typed and len(code) == CODE_LENGTH:
         # Lower case or with dashes, as typed from a note: the code's own address.
         return redirect("public:track_case", code=code)
-    ip = client_ip(request)
-    blocked = ratelimit.check(scope=TRACK_MISS_SCOPE, client=ip, limits=_track_limits())
-    if not blocked.allowed:
-        return _too_many_lookups(request, code, blocked.retry_after)
-    report = find_report(code)
+    report, verdict = lookup_limited(code, client=ratelimit.network_of(request))
+    if not verdict.allowed:
+        return _too_many_lookups(request, code, verdict.retry_after)
     if report is None:
-        verdict = ratelimit.consume(scope=TRACK_MISS_SCOPE, client=ip, limits=_track_limits())
-        if not verdict.allowed:
-            return _too_many_lookups(request, code, verdict.retry_after)
         return _render_track(
             request,
             TrackForm(initial={"code": code_typed[:40]}),
