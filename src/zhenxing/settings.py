@@ -96,6 +96,10 @@ MIDDLEWARE = [
     "zhenxing.core.middleware.RequestContextMiddleware",
 ]
 
+# Messages live in the session, not in a cookie: a message may carry a secret shown
+# once (a new API key), and a cookie is only signed, not encrypted.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 ROOT_URLCONF = "zhenxing.urls"
 WSGI_APPLICATION = "zhenxing.wsgi.application"
 

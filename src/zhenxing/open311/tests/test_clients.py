@@ -99,6 +99,11 @@ def test_the_admin_shows_a_new_key_once_and_never_its_hash(client_for, world):
     text = response.content.decode()
     key = re.search(rf"({re.escape(api_client.prefix)}[A-Za-z0-9_-]+)", text).group(1)
     assert client_for_key(key) == api_client
+    # The key travels in the page only, never in a cookie (a cookie is signed, not encrypted).
+    for hop in [response, *[r for r in getattr(response, "redirect_chain", [])]]:
+        cookies = getattr(hop, "cookies", {})
+        assert "messages" not in cookies
+    assert "messages" not in client.cookies
     assert api_client.created_by == world.admin
     assert AuditEntry.objects.filter(action="open311.client_create").count() == 1
     for page in (

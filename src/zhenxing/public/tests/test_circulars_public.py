@@ -84,7 +84,7 @@ def test_published_circulars_are_listed_with_number_title_period_and_date(circ, 
     assert circular.number in html and circular.title in html
     assert circ.period.label in html
     assert reverse("public:circular", args=[circular.pk]) in html
-    assert response["Cache-Control"] == "no-cache"
+    assert response["Cache-Control"] == "private, no-cache"
 
 
 def test_the_public_page_renders_the_public_version_only(circ, client):

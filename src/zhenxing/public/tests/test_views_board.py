@@ -69,7 +69,7 @@ def test_the_board_shows_published_cases_only_newest_first(spots, client):
     assert photo_url(spots.fixed.after_photo, "thumb") in html
     assert photo_url(spots.fixing.before_photo, "thumb") in html
     assert html.count('<div class="zx-pb-nophoto">Being fixed</div>') == 1
-    assert response["Cache-Control"] == "no-cache"
+    assert response["Cache-Control"] == "private, no-cache"
 
 
 def test_the_board_counts_published_fixed_and_open(spots, client):
@@ -189,7 +189,7 @@ def test_the_board_refuses_writes(spots, client):
 def test_board_data_lists_published_cases_with_their_public_fields(spots, client):
     response = client.get(reverse("public:board_data"), **EN)
     assert response.status_code == 200
-    assert response["Cache-Control"] == "no-cache"
+    assert response["Cache-Control"] == "private, no-cache"
     data = response.json()
     assert data["total"] == 2 and data["truncated"] is False
     by_number = {c["number"]: c for c in data["cases"]}
@@ -231,7 +231,7 @@ def test_the_case_page_shows_the_pair_text_status_and_dates(spots, client):
     number = spots.fixed.case.number
     response = client.get(reverse("public:case", args=[number]), **EN)
     assert response.status_code == 200
-    assert response["Cache-Control"] == "no-cache"
+    assert response["Cache-Control"] == "private, no-cache"
     html = response.content.decode()
     assert "路口垃圾已清理" in html and "路口暴露垃圾，已清理。" in html
     assert (

@@ -72,7 +72,11 @@ def _no_cache(response: HttpResponse) -> HttpResponse:
     # "no-cache" (not "no-store"): a browser may keep a copy but must ask us before
     # each use, so an unpublished spot or photo disappears for every viewer at once,
     # while an unchanged photo costs only a 304.
-    response["Cache-Control"] = "no-cache"
+    # Pages are "private" too: one may set a cookie (the language switch's CSRF
+    # token, added after this runs), and a shared cache must never hand one
+    # visitor's cookie to the next. Photos set none and may be kept by proxies.
+    is_file = response.status_code == 304 or response.get("Content-Type", "").startswith("image/")
+    response["Cache-Control"] = "no-cache" if is_file else "private, no-cache"
     return response
 
 
