@@ -230,6 +230,10 @@ ZHENXING_CIRCULAR_ISSUING_BODY = env_str("ZHENXING_CIRCULAR_ISSUING_BODY", "")
 # The public exposure board (曝光台) and residents' reports. The board's title
 # names the place ("桂城街道乡村振兴曝光台"); empty, a generic translated title.
 ZHENXING_PUBLIC_TITLE = env_str("ZHENXING_PUBLIC_TITLE", "")
+# How the public reaches the office that runs the board (a phone number or an
+# email address), given as Open311 discovery's `contact`; empty, a sentence
+# naming the board and the rural revitalisation office.
+ZHENXING_PUBLIC_CONTACT = env_str("ZHENXING_PUBLIC_CONTACT", "")
 # A resident's report: at most this many per client (IP address) an hour and a day.
 ZHENXING_REPORT_LIMIT_PER_HOUR = env_int("ZHENXING_REPORT_LIMIT_PER_HOUR", 5, minimum=1)
 ZHENXING_REPORT_LIMIT_PER_DAY = env_int("ZHENXING_REPORT_LIMIT_PER_DAY", 20, minimum=1)

@@ -147,12 +147,24 @@ def _root_url(request: HttpRequest) -> str:
 # --- discovery and services --------------------------------------------------------------
 
 
+def _contact() -> str:
+    """The office's public contact if configured, else who runs the board.
+
+    The board's name comes first and whole, with nothing wrapped around it:
+    a name set into the middle of a translated sentence gained a stray
+    space in Chinese.
+    """
+    configured = settings.ZHENXING_PUBLIC_CONTACT.strip()
+    if configured:
+        return configured
+    return _("%(board)s, run by the rural revitalisation office") % {"board": board_title()}
+
+
 @api("GET")
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     data = {
         "changeset": CHANGESET,
-        "contact": _("The rural revitalisation office that runs %(board)s.")
-        % {"board": board_title()},
+        "contact": _contact(),
         "key_service": _(
             "API keys are issued by the office on request; each key is shown once, when it is made."
         ),

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from zhenxing.cases.models import Case, CasePhoto, Category, PhotoKind, Status
@@ -31,6 +31,10 @@ from zhenxing.territory.selectors import COMMUNITY_DEPTH, path_prefix_q
 
 PUBLISHED = "published"
 CANDIDATES = "candidates"
+
+# The candidates' "Photos" filter: a case with both a before and an after photo
+# is the one worth showing residents (the spot and the spot put right).
+PHOTOS_BOTH = "both"
 
 
 class ManageFilterForm(StyledForm):
@@ -58,8 +62,18 @@ class ManageFilterForm(StyledForm):
         widget=forms.TextInput(attrs={"type": "search"}),
     )
 
-    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+    photos = forms.ChoiceField(
+        label=_("Photos"),
+        required=False,
+        choices=[("", _("All")), (PHOTOS_BOTH, _("Before and after"))],
+    )
+
+    def __init__(self, user: Any, *args: Any, tab: str = PUBLISHED, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Every published case has its before photo and the list flags a missing
+        # after photo itself: the photos filter is for picking candidates only.
+        if tab != CANDIDATES:
+            del self.fields["photos"]
         # Only the communities the admin publishes for: another's name would list nothing.
         self.fields["community"].queryset = (
             Region.objects.filter(depth=COMMUNITY_DEPTH)
@@ -93,6 +107,15 @@ class ManageFilterForm(StyledForm):
             cases = cases.filter(**{f"{prefix}category": category})
         if q := data.get("q", "").strip():
             cases = cases.filter(**{f"{prefix}number__icontains": q})
+        if data.get("photos") == PHOTOS_BOTH:
+            cases = cases.filter(
+                Exists(
+                    CasePhoto.objects.filter(case=OuterRef(f"{prefix}pk"), kind=PhotoKind.BEFORE)
+                ),
+                Exists(
+                    CasePhoto.objects.filter(case=OuterRef(f"{prefix}pk"), kind=PhotoKind.AFTER)
+                ),
+            )
         return cases
 
 

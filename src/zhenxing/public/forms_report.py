@@ -64,7 +64,12 @@ class ResidentReportForm(PhotoFormMixin, StyledForm):
         max_length=20,
         help_text=_("Only the office sees it; we may call you about this problem."),
         widget=forms.TextInput(
-            attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "13800138000"}
+            # A hint, not an example: a number in the box would read as one already typed.
+            attrs={
+                "inputmode": "tel",
+                "autocomplete": "tel",
+                "placeholder": _("11-digit mobile number"),
+            }
         ),
     )
     # The proof of work, filled in by report.js just before the form is sent.

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import io
 import math
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from zhenxing.cases.models import CasePhoto, Status
+from zhenxing.cases.models import CasePhoto
 from zhenxing.cases.photos import (
     _flatten,
     _jpeg,
@@ -39,6 +41,7 @@ from zhenxing.cases.photos import (
     private_storage,
 )
 from zhenxing.public.context import board_title
+from zhenxing.public.selectors import fixed_at, public_status
 
 # The board is read on phones: 1280 px is sharp on any of them, and far
 # smaller than a camera original.
@@ -247,6 +250,7 @@ def _panel(
     draw.rectangle((left, top, right - 1, bottom - 1), fill=PANEL)
     if photo is None:
         font = share_font(44, bold=True)
+        placeholder = _fit(draw, placeholder, font, right - left - 40)
         width = _text_width(draw, placeholder, font)
         draw.text(
             ((left + right - width) / 2, (top + bottom) / 2 - 30),
@@ -274,6 +278,39 @@ def _caption(
         draw.text((x + width + 44, y + 9), note, font=note_font, fill=MUTED)
 
 
+@dataclass(frozen=True)
+class ShareWords:
+    """What the share image says, in the words of the public pages (selectors.public_status)."""
+
+    reported: str  # beside "Before": "Reported <date>" (reported_at)
+    after_note: str  # beside "After": "Fixed <date>" (closed_at) once closed, else the status
+    after_fixed: bool  # the "After" label in green (fixed) or orange (not yet)
+    after_placeholder: str  # in the after panel while there is no after photo
+
+
+def share_words(publication: Any) -> ShareWords:
+    """The share image's words, in the current language.
+
+    The same words and dates as the board: "Fixed" with the date the office
+    checked and closed the case (not the day the handler said it was put
+    right), and before that the public status (整改中, 已整改待核查…), so a
+    share image never says more than the board does.
+    """
+    case = publication.case
+    reported = _("Reported %(date)s") % {"date": _day(case.reported_at)}
+    closed_at = fixed_at(case)
+    if closed_at is not None:
+        note, fixed = _("Fixed %(date)s") % {"date": _day(closed_at)}, True
+    else:
+        note, fixed = str(public_status(case).label), False
+    return ShareWords(
+        reported=reported,
+        after_note=note,
+        after_fixed=fixed,
+        after_placeholder=_("No after photo yet"),
+    )
+
+
 def make_share_image(publication: Any) -> bytes:
     """One JPEG, 1200×800: the board's name, the title, place and dates, before | after.
 
@@ -288,6 +325,7 @@ def make_share_image(publication: Any) -> bytes:
     width, height = SHARE_SIZE
     margin, gap = 30, 20
     with translation.override(settings.LANGUAGE_CODE):
+        words = share_words(publication)
         canvas = Image.new("RGB", SHARE_SIZE, PAPER)
         draw = ImageDraw.Draw(canvas)
         # Header band: the board's name and the case number.
@@ -324,26 +362,19 @@ def make_share_image(publication: Any) -> bytes:
         panel_width = (width - 2 * margin - gap) // 2
         left_box = (margin, panel_top, margin + panel_width, panel_bottom)
         right_box = (margin + panel_width + gap, panel_top, width - margin, panel_bottom)
-        reported = _("Reported %(date)s") % {"date": _day(case.reported_at)}
-        _caption(draw, left_box[0], 206, _("Before"), RED, reported)
-        closed = case.status == Status.CLOSED
-        if after is not None and closed:
-            fixed_at = case.closed_at or case.rectified_at
-            after_note = _("Fixed %(date)s") % {"date": _day(fixed_at)} if fixed_at else ""
-            _caption(draw, right_box[0], 206, _("After"), GREEN, after_note)
-        elif after is not None:
-            after_note = (
-                _("Rectified %(date)s") % {"date": _day(case.rectified_at)}
-                if case.rectified_at
-                else ""
-            )
-            _caption(draw, right_box[0], 206, _("After"), GREEN, after_note)
-        else:
-            _caption(draw, right_box[0], 206, _("After"), ORANGE, "")
+        _caption(draw, left_box[0], 206, _("Before"), RED, words.reported)
+        _caption(
+            draw,
+            right_box[0],
+            206,
+            _("After"),
+            GREEN if words.after_fixed else ORANGE,
+            words.after_note,
+        )
         before_image = _read_public(before.image) if before is not None else None
         after_image = _read_public(after.image) if after is not None else None
         _panel(canvas, left_box, before_image, _("Photo unavailable"))
-        _panel(canvas, right_box, after_image, _("Being rectified"))
+        _panel(canvas, right_box, after_image, words.after_placeholder)
         # Footer: when this image was made, so a repost shows its age.
         footer_font = share_font(22)
         footer = _("As of %(date)s") % {"date": _day(timezone.now())}
@@ -351,27 +382,49 @@ def make_share_image(publication: Any) -> bytes:
     return _jpeg(_pixels_only(canvas), SHARE_QUALITY)
 
 
-def share_image_key() -> str:
-    return f"public/share/{new_token()}.jpg"
+def share_state(publication: Any) -> str:
+    """A short fingerprint of what the share image says about the case's progress.
+
+    The case moves on after it is published (closed, sent back for rework)
+    without a publishing write; the stored image would keep the old status.
+    The fingerprint is part of the file's name, so `ensure_share_image` sees
+    an image drawn for another state and draws it again.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        words = share_words(publication)
+    text = "|".join((words.reported, words.after_note, words.after_placeholder))
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def share_image_key(state: str) -> str:
+    return f"public/share/{new_token()}-{state}.jpg"
+
+
+def _is_current(key: str, publication: Any) -> bool:
+    return bool(
+        key and key.endswith(f"-{share_state(publication)}.jpg") and private_storage.exists(key)
+    )
 
 
 def store_share_image(publication: Any) -> str:
     """Draw and store a new share image; the storage key (removed if the transaction fails)."""
-    return _store(share_image_key(), make_share_image(publication))
+    return _store(share_image_key(share_state(publication)), make_share_image(publication))
 
 
 def ensure_share_image(publication: Any) -> str | None:
-    """The storage key of the publication's current share image, made and stored if missing.
+    """The storage key of the publication's current share image, made and stored if missing
+    or drawn for an earlier state of the case.
 
     None while the publication has no before photo. The row is locked and
     read again under the lock, so two requests that find it missing do not
-    both draw one (and leave a stray file).
+    both draw one (and leave a stray file). A replaced image's file goes once
+    the new key is committed.
     """
     from zhenxing.public.models import Publication
 
     if not publication.before_photo_id:
         return None
-    if publication.share_image and private_storage.exists(publication.share_image):
+    if _is_current(publication.share_image, publication):
         return publication.share_image
     with files_removed_on_error(), transaction.atomic():
         locked = (
@@ -381,9 +434,17 @@ def ensure_share_image(publication: Any) -> str | None:
         )
         if locked.before_photo_id is None:
             return None
-        if not (locked.share_image and private_storage.exists(locked.share_image)):
+        if not _is_current(locked.share_image, locked):
+            old = locked.share_image
             key = store_share_image(locked)
             Publication.objects.filter(pk=locked.pk).update(share_image=key)
             locked.share_image = key
+            if old:
+                transaction.on_commit(functools.partial(_delete_quietly, old), robust=True)
     publication.share_image = locked.share_image
     return locked.share_image
+
+
+def _delete_quietly(key: str) -> None:
+    with contextlib.suppress(OSError):
+        private_storage.delete(key)

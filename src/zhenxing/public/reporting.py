@@ -17,18 +17,17 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from zhenxing.cases.models import Case, Category, EventKind
+from zhenxing.cases.models import Case, Category
 from zhenxing.cases.photos import ValidatedPhoto
 from zhenxing.cases.services import CaseError, case_report
 from zhenxing.core import audit, ratelimit
 from zhenxing.core.ratelimit import Limit, Verdict
 from zhenxing.people.models import mobile_validator
 from zhenxing.public.models import Publication, ReportChannel, ResidentReport
-from zhenxing.public.selectors import PublicStatus, public_status
+from zhenxing.public.selectors import PublicStatus, TimelineStep, public_status, public_timeline
+from zhenxing.public.services import default_place
 
 # No 0/O, 1/I/L: a code read aloud over the phone or copied by hand still works.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -170,25 +169,6 @@ def find_report(code: str) -> ResidentReport | None:
 
 # --- what the resident sees when following a report -------------------------------
 
-# The steps of the loop a resident may know of, by the event that marks them. Only
-# kinds and dates: an event's note, its actor and its data (the assignee) stay inside.
-_PUBLIC_STEPS: dict[str, Promise] = {
-    EventKind.REPORTED: gettext_lazy("Received"),
-    EventKind.ACCEPTED: gettext_lazy("Taken up"),
-    EventKind.REJECTED: gettext_lazy("Not taken up"),
-    EventKind.DISPATCHED: gettext_lazy("Assigned for fixing"),
-    EventKind.RECTIFIED: gettext_lazy("Reported fixed"),
-    EventKind.VERIFY_FAILED: gettext_lazy("Checked: more work needed"),
-    EventKind.VERIFIED: gettext_lazy("Checked and closed"),
-}
-
-
-@dataclass(frozen=True)
-class PublicStep:
-    key: str
-    label: Promise
-    at: datetime.datetime
-
 
 @dataclass(frozen=True)
 class TrackedReport:
@@ -198,30 +178,24 @@ class TrackedReport:
     place: str
     received_at: datetime.datetime
     status: PublicStatus
-    steps: list[PublicStep]
+    steps: list[TimelineStep]
     # The case on the exposure board, when the office has published it (else None).
     publication: Publication | None
 
 
-def public_steps(case: Case) -> list[PublicStep]:
-    """The dates of the case's public steps, oldest first; a step repeated in a row once."""
-    steps: list[PublicStep] = []
-    events = case.events.filter(kind__in=list(_PUBLIC_STEPS)).order_by("at", "pk")
-    for kind, at in events.values_list("kind", "at"):
-        if steps and steps[-1].key == kind:
-            continue  # dispatched again after a send-back: still "assigned" to the resident
-        steps.append(PublicStep(key=kind, label=_PUBLIC_STEPS[kind], at=at))
-    return steps
+def public_steps(case: Case) -> list[TimelineStep]:
+    """The case's public steps as its reporter follows them (the board's words, with history)."""
+    return public_timeline(case, history=True)
 
 
 def track_report(report: ResidentReport) -> TrackedReport:
     """What a tracking code shows: no description, no names, no numbers, no notes.
 
     The description is left out because residents write their own number into it.
+    The place is "<community> <area>", as the board gives it; never the address.
     """
     case = report.case
-    region = case.region
-    place = region.name if region is not None else ""
+    place = default_place(case) if case.region_id is not None else ""
     publication = Publication.objects.filter(case=case, is_published=True).first()
     return TrackedReport(
         code=report.tracking_code,

@@ -9,7 +9,9 @@ never the reporter, the description the resident typed or who handled the case.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.functional import Promise
@@ -17,10 +19,10 @@ from django.utils.translation import gettext_lazy as _
 
 from zhenxing.assessment.circulars import circular_public_content
 from zhenxing.assessment.models import Circular, CircularStatus
-from zhenxing.cases.models import FINAL_STATES, Case, CasePhoto, Status
+from zhenxing.cases.models import FINAL_STATES, Case, CasePhoto, EventKind, Status
 from zhenxing.public.models import Publication, PublicPhoto
-from zhenxing.territory.models import Region
-from zhenxing.territory.selectors import community_path
+from zhenxing.territory.models import Region, area_depth
+from zhenxing.territory.selectors import COMMUNITY_DEPTH, community_path
 
 
 @dataclass(frozen=True)
@@ -60,12 +62,23 @@ def public_status(case: Case) -> PublicStatus:
     return _STEPS[Status(case.status)]
 
 
+def live_statuses(numbers: Iterable[str]) -> dict[str, PublicStatus]:
+    """The public status of each case now, by number, in one query (unknown numbers left out).
+
+    A published circular freezes the states of its black spots; residents see
+    where each one stands today, with the board's words and colours.
+    """
+    wanted = {n for n in numbers if isinstance(n, str) and n}
+    rows = Case.objects.filter(number__in=wanted).values_list("number", "status")
+    return {number: _STEPS[Status(status)] for number, status in rows}
+
+
 # --- the board ---------------------------------------------------------------------------
 
 # The board's status filter: what a resident asks ("still open?" / "done?"), not our states.
 STATE_OPEN = "open"
 STATE_FIXED = "fixed"
-STATE_CHOICES = [(STATE_OPEN, _("Being fixed")), (STATE_FIXED, _("Fixed"))]
+STATE_CHOICES = [(STATE_OPEN, _("Not yet fixed")), (STATE_FIXED, _("Fixed"))]
 
 _STATE_Q = {
     STATE_OPEN: ~Q(case__status__in=FINAL_STATES),
@@ -126,25 +139,86 @@ def published_for_case(number: str) -> QuerySet[Publication]:
 
 @dataclass(frozen=True)
 class TimelineStep:
+    # Stable, for tests and CSS: received, assigned, rectified, rework, fixed, declined.
     key: str
     label: Promise
+    # None: a step still to come (listed so that a resident sees what is next).
     at: datetime.datetime | None
 
 
-def public_timeline(case: Case) -> list[TimelineStep]:
-    """Dates only, from the case's own timestamps: no notes, no names, no internal steps.
+# The public steps, in the words of the status badges: "Fixed" is the day the office
+# checked and closed the case, the same day the board's card says "Fixed …" on.
+_RECEIVED = ("received", _("Received"))
+_ASSIGNED = ("assigned", _("Assigned"))
+_RECTIFIED = ("rectified", _("Reported fixed"))
+_REWORK = ("rework", _("Checked: more work needed"))
+_FIXED = ("fixed", _("Fixed"))
+_DECLINED = ("declined", _("Not taken up"))
+_MILESTONES = (_RECEIVED, _ASSIGNED, _RECTIFIED, _FIXED)
 
-    A step not reached yet is listed without a date, so a resident sees what comes next.
-    A case that was declined stops after "reported".
+# The events a resident may know of, as public steps. Only kinds and dates: an event's
+# note, its actor and its data (the assignee) stay inside.
+_EVENT_STEPS = {
+    EventKind.REPORTED: _RECEIVED,
+    EventKind.ACCEPTED: _ASSIGNED,
+    EventKind.DISPATCHED: _ASSIGNED,
+    EventKind.RECTIFIED: _RECTIFIED,
+    EventKind.VERIFY_FAILED: _REWORK,
+    EventKind.VERIFIED: _FIXED,
+    EventKind.REJECTED: _DECLINED,
+}
+
+
+def _step(step: tuple[str, Promise], at: datetime.datetime | None) -> TimelineStep:
+    return TimelineStep(step[0], step[1], at)
+
+
+def _assigned_at(case: Case) -> datetime.datetime | None:
+    # An accepted case already reads "Assigned" on its badge; dispatching dates it once done.
+    return case.dispatched_at or case.accepted_at
+
+
+def public_timeline(case: Case, *, history: bool = False) -> list[TimelineStep]:
+    """The case's public steps: dates only, no notes, no names, no internal steps.
+
+    The board's case page (`history=False`) gives the four milestones from the
+    case's own dates; the reporter's tracking page (`history=True`) gives what
+    happened from the case's events, a check that asked for more work and a
+    second "Reported fixed" included. Either way a step not reached yet is
+    listed without a date, so a resident sees what comes next, and a declined
+    case stops at "Not taken up".
     """
-    if case.status == Status.REJECTED:
-        return [TimelineStep("reported", _("Reported"), case.reported_at)]
-    return [
-        TimelineStep("reported", _("Reported"), case.reported_at),
-        TimelineStep("assigned", _("Assigned"), case.dispatched_at),
-        TimelineStep("rectified", _("Put right"), case.rectified_at),
-        TimelineStep("closed", _("Checked and closed"), case.closed_at),
-    ]
+    if not history:
+        if case.status == Status.REJECTED:
+            return [_step(_RECEIVED, case.reported_at), _step(_DECLINED, case.closed_at)]
+        return [
+            _step(_RECEIVED, case.reported_at),
+            _step(_ASSIGNED, _assigned_at(case)),
+            _step(_RECTIFIED, case.rectified_at),
+            _step(_FIXED, fixed_at(case)),
+        ]
+    steps: list[TimelineStep] = []
+    events = case.events.filter(kind__in=list(_EVENT_STEPS)).order_by("at", "pk")
+    for kind, at in events.values_list("kind", "at"):
+        step = _EVENT_STEPS[EventKind(kind)]
+        if steps and steps[-1].key == step[0]:
+            # Accepted, then dispatched (or dispatched again after a send-back): one
+            # "Assigned", dated by the latest, as the case page dates it.
+            steps[-1] = _step(step, at)
+            continue
+        steps.append(_step(step, at))
+    if not steps:
+        steps.append(_step(_RECEIVED, case.reported_at))
+    if case.status in FINAL_STATES:
+        return steps
+    # What comes next: the milestones after the last one reached (after a check that
+    # asked for more work, the handler's "Reported fixed" again).
+    keys = [key for key, _label in _MILESTONES]
+    last = _ASSIGNED[0] if steps[-1].key == _REWORK[0] else steps[-1].key
+    if last not in keys:
+        return steps
+    reached = keys.index(last)
+    return steps + [_step(step, None) for step in _MILESTONES[reached + 1 :]]
 
 
 def fixed_at(case: Case) -> datetime.datetime | None:
@@ -232,3 +306,51 @@ def circular_shown_tokens(circular: Circular) -> set[str]:
     return {
         token for token in circular_photo_tokens(circular) if circular_public_photo(circular, token)
     }
+
+
+# --- the territory's outlines ------------------------------------------------------------
+
+# Five decimals are about a metre: enough for an outline, and a much smaller file.
+OUTLINE_PLACES = 5
+
+
+def _rounded(coords: Any) -> Any:
+    if isinstance(coords, (int, float)):
+        return round(float(coords), OUTLINE_PLACES)
+    return [_rounded(c) for c in coords]
+
+
+def _outlines(depth: int) -> dict[str, Any]:
+    """Names and shapes of the regions at one depth, as a GeoJSON FeatureCollection.
+
+    Names and shapes of places are public information; nothing else about a
+    region (codes, people, figures) is sent.
+    """
+    features = []
+    rows = (
+        Region.objects.filter(depth=depth, geometry__isnull=False)
+        .order_by("path")
+        .values_list("name", "geometry")
+    )
+    for name, geometry in rows:
+        if not isinstance(geometry, dict) or geometry.get("type") not in _POLYGONAL:
+            continue
+        coordinates = geometry.get("coordinates")
+        if not isinstance(coordinates, list):
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"name": name},
+                "geometry": {"type": geometry["type"], "coordinates": _rounded(coordinates)},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+_POLYGONAL = frozenset({"Polygon", "MultiPolygon"})
+
+
+def territory_outlines() -> dict[str, Any]:
+    """The communities' outlines (the board's map) and the areas' (the report form's map)."""
+    return {"communities": _outlines(COMMUNITY_DEPTH), "areas": _outlines(area_depth())}

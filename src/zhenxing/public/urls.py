@@ -9,6 +9,7 @@ urlpatterns = [
     # the board as residents see it, no login (views/board.py)
     path("", board.board, name="board"),
     path("board.json", board.board_data, name="board_data"),
+    path("areas.json", board.area_outlines, name="area_outlines"),
     path("cases/<str:number>/", board.case, name="case"),
     path("cases/<str:number>/share.jpg", board.share_image, name="share_image"),
     path("photos/<photo_token:token>/<str:variant>", board.photo, name="photo"),

@@ -55,6 +55,32 @@ def test_discovery_lists_this_endpoint(client, world, fmt):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+def test_discovery_contact_is_the_configured_one(client, world, settings, fmt):
+    settings.ZHENXING_PUBLIC_CONTACT = " 0757-86230000 "
+    body = parse(get(client, "discovery", fmt), fmt, root="discovery", item=None)
+    assert body["contact"] == "0757-86230000"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_discovery_contact_without_a_setting_names_the_board(client, world, settings, fmt):
+    settings.ZHENXING_PUBLIC_CONTACT = ""
+    settings.ZHENXING_PUBLIC_TITLE = "桂城街道乡村振兴曝光台"
+    response = get(client, "discovery", fmt, headers={"accept-language": "en"})
+    contact = parse(response, fmt, root="discovery", item=None)["contact"]
+    # The board's name leads, whole; no sentence is wrapped around it.
+    assert contact == "桂城街道乡村振兴曝光台, run by the rural revitalisation office"
+
+
+def test_discovery_contact_in_chinese_has_no_stray_space(client, world, settings):
+    settings.ZHENXING_PUBLIC_CONTACT = ""
+    settings.ZHENXING_PUBLIC_TITLE = "桂城街道乡村振兴曝光台"
+    response = get(client, "discovery", "json", headers={"accept-language": "zh-hans"})
+    contact = parse(response, "json", root="discovery", item=None)["contact"]
+    assert contact.startswith("桂城街道乡村振兴曝光台")
+    assert " 桂城" not in contact and not contact.endswith(" .")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_services_are_the_reportable_categories(client, cats, fmt):
     response = get(client, "services", fmt)
     assert response.status_code == 200

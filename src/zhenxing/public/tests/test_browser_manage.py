@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 from PIL import Image
 
 from conftest import PASSWORD
@@ -16,7 +17,13 @@ from zhenxing.cases.models import PhotoKind
 from zhenxing.cases.photos import private_storage, validate_photos
 from zhenxing.cases.testing import upload
 from zhenxing.public.models import Publication
-from zhenxing.public.testing import SECRET_MOBILE, jpeg_with_exif
+from zhenxing.public.testing import (
+    SECRET_MOBILE,
+    closed_case,
+    jpeg_with_exif,
+    publish_directly,
+    reported_case,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -114,4 +121,75 @@ def test_redact_and_publish(world, cats, private_media, page):
     page.goto("/public/manage/")
     assert page.locator(f"#published-{case.number}").count() == 1
     page.screenshot(path=str(SHOTS / "public_manage_list.png"), full_page=True)
+    assert not errors
+
+
+def _rectified(world, cats, lat: float):
+    case = reported_case(world, cats.garbage, lat=lat, lng=113.105)
+    case = case_services.case_accept(case=case, actor=world.admin)
+    case = case_services.case_dispatch(case=case, actor=world.admin, to=world.a)
+    case = case_services.case_start(case=case, actor=world.secretary_a)
+    return case_services.case_rectify(
+        case=case,
+        actor=world.secretary_a,
+        note="已清理",
+        photos=validate_photos([upload("after.jpg", jpeg_with_exif(color="green"))]),
+    )
+
+
+def test_desk_at_a_laptops_size(world, cats, private_media, page):
+    """The desk's lists and a publishing page at 1366×900, in Chinese, as the office sees them."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_viewport_size({"width": 1366, "height": 900})
+    fixed = closed_case(world, cats.garbage)
+    publish_directly(fixed, actor=world.admin, title="叠南路口暴露垃圾")
+    checking = _rectified(world, cats, 23.004)
+    publish_directly(checking, actor=world.admin, title="村道旁垃圾堆放")
+    candidate_fixed = closed_case(world, cats.garbage)
+    candidate_checking = _rectified(world, cats, 23.003)
+    newest = reported_case(world, cats.garbage, lat=23.006, lng=113.106)
+
+    log_in(page, "office", "/public/manage/")
+    # The board's words beside the office's own status.
+    assert page.locator(f"#published-{fixed.number} [data-board-status]").inner_text() == "已整改"
+    checking_row = page.locator(f"#published-{checking.number}")
+    assert checking_row.locator("[data-board-status]").inner_text() == "已整改待核查"
+    assert "待核查" in checking_row.locator("td").nth(4).inner_text()  # the office's status
+    assert "/" not in page.locator("#published-table time").first.inner_text()
+    page.screenshot(path=str(SHOTS / "public_manage_desk_list.png"), full_page=True)
+
+    # Candidates: both photos first, the closed one on top, the newest report last.
+    page.click("#manage-tabs >> text=可发布")
+    page.wait_for_selector("#candidate-table")
+    rows = page.locator("#candidate-table tbody tr").evaluate_all("rows => rows.map(r => r.id)")
+    assert rows == [
+        f"candidate-{candidate_fixed.number}",
+        f"candidate-{candidate_checking.number}",
+        f"candidate-{newest.number}",
+    ]
+    page.screenshot(path=str(SHOTS / "public_manage_desk_candidates.png"), full_page=True)
+    # The photos filter narrows them to the cases with both photos.
+    page.select_option("select[name=photos]", "both")
+    page.click(".zx-filter-bar button[type=submit]")
+    page.wait_for_url(re.compile(r"photos=both"))
+    rows = page.locator("#candidate-table tbody tr").evaluate_all("rows => rows.map(r => r.id)")
+    assert rows == [f"candidate-{candidate_fixed.number}", f"candidate-{candidate_checking.number}"]
+
+    # A published case's page: on the board, in the board's words.
+    page.goto(f"/public/manage/cases/{fixed.number}/")
+    assert page.locator("#board-state").get_attribute("data-state") == "published"
+    assert page.locator("#board-status [data-board-status]").inner_text() == "已整改"
+    picker = page.locator(".zx-pick").inner_text()
+    assert "/" not in picker and "年" in picker
+    page.screenshot(path=str(SHOTS / "public_manage_desk_case.png"), full_page=True)
+
+    # The staff case page says whether it is on the board, and leads to the desk.
+    page.goto(reverse("cases:detail", args=[fixed.number]))
+    button = page.locator("#case-publishing")
+    assert "已上曝光台" in button.inner_text()
+    page.goto(reverse("cases:detail", args=[newest.number]))
+    assert "未上曝光台" in page.locator("#case-publishing").inner_text()
+    page.screenshot(path=str(SHOTS / "public_manage_case_detail.png"))
     assert not errors

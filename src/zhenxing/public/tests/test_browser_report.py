@@ -48,10 +48,23 @@ def test_a_resident_reports_from_a_phone_and_follows_it(world, cats, phone):
     map_el = phone.locator("#report-map")
     phone.wait_for_selector("#report-map[data-features='3']")
 
+    # The mobile's placeholder is a hint, not a number that looks typed in.
+    assert not phone.get_attribute("#id_mobile", "placeholder").isdigit()
     phone.set_input_files(
         "#id_photos",
-        files=[{"name": "spot.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_exif()}],
+        files=[
+            {"name": "spot.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_exif()},
+            {"name": "more.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_exif(color="blue")},
+        ],
     )
+    # A small preview of each chosen photo.
+    phone.wait_for_selector("#photo-previews[data-count='2']")
+    previews = phone.locator("#photo-previews img")
+    assert previews.count() == 2
+    phone.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=previews.nth(0).element_handle()
+    )
+    assert previews.nth(0).bounding_box()["width"] <= 80
     phone.select_option("#id_category", str(cats.garbage.pk))
     phone.fill("#id_description", "村口垃圾堆了三天")
     phone.fill("#id_mobile", SECRET_MOBILE)
@@ -80,8 +93,28 @@ def test_a_resident_reports_from_a_phone_and_follows_it(world, cats, phone):
     phone.locator("#track-link").click()
     phone.wait_for_url(re.compile(rf"/public/track/{code}/$"))
     assert phone.locator("#track-status").is_visible()
-    assert phone.locator("#track-steps li").count() == 1
+    # Received so far; what comes next is listed without a date.
+    assert phone.locator("#track-steps li.done").count() == 1
+    assert phone.locator("#track-steps li.todo").count() == 3
     assert SECRET_MOBILE not in phone.content()
+
+
+def test_on_a_small_phone_only_the_button_stays_on_screen(world, page, settings):
+    settings.ZHENXING_REPORT_CHALLENGE_BITS = 8
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto("/public/report/")
+    page.wait_for_selector("#report-map[data-features='3']")
+    bar = page.locator(".zx-report-submit")
+    box = bar.bounding_box()
+    # At the top of the page the sticky bar sits at the bottom of the screen: the button only.
+    assert box["y"] + box["height"] <= 812 + 1
+    assert box["height"] < 812 * 0.12, box
+    assert "公开" not in bar.inner_text() and "public" not in bar.inner_text()
+    # The privacy note is in the flow, just above the button at the end of the form.
+    assert page.locator("#privacy-note").count() == 1
+    # The photo field says it is required.
+    assert page.locator("label[for='id_photos'] .text-danger").inner_text() == "*"
+    page.screenshot(path="/tmp/public_report_phone.png", full_page=False)  # noqa: S108
 
 
 def test_a_refused_report_keeps_the_input(world, cats, phone):

@@ -194,3 +194,59 @@ def test_a_login_changes_nothing(circ, client_for, who):
     circular = publish(circ)
     html = client.get(reverse("public:circular", args=[circular.pk])).content.decode()
     assert CADRE_NAME not in html and REASON not in html
+
+
+def spot_card(html: str, number: str) -> str:
+    part = html[html.index(f'data-number="{number}"') :]
+    return part[: part.index("</div>\n    </div>")]
+
+
+def test_a_spot_shows_its_live_public_status_not_the_frozen_one(circ, world, client):
+    circular = publish(circ)
+    frozen = circular.public_content["black_spots"][0]
+    assert frozen["number"] == circ.spot.number and frozen["status"] == "closed"
+    url = reverse("public:circular", args=[circular.pk])
+    card = spot_card(client.get(url, **EN).content.decode(), circ.spot.number)
+    assert 'class="zx-ps zx-ps-fixed" data-status="fixed">Fixed</span>' in card
+    # The circular froze "closed"; the case was opened again since (written directly: the
+    # services have no reopening). The page shows where it stands now, the board's words.
+    Case.objects.filter(pk=circ.spot.pk).update(status="rework")
+    card = spot_card(client.get(url, **EN).content.decode(), circ.spot.number)
+    assert 'class="zx-ps zx-ps-fixing" data-status="fixing">Being fixed</span>' in card
+    assert frozen["status_label"] not in card
+    assert "No after photo yet" in card  # still open: its after photo is to come
+    zh = spot_card(
+        client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode(), circ.spot.number
+    )
+    assert ">整改中</span>" in zh
+
+
+def test_a_spot_whose_case_is_gone_shows_no_badge(circ, client):
+    circular = publish(circ)
+    spots = circular.public_content["black_spots"]
+    Circular.objects.filter(pk=circular.pk).update(
+        public_content={
+            **circular.public_content,
+            "black_spots": [{**spots[0], "number": "20990101000001"}],
+        }
+    )
+    html = client.get(reverse("public:circular", args=[circular.pk]), **EN).content.decode()
+    card = spot_card(html, "20990101000001")
+    assert "zx-ps" not in card and "zx-pb-badge" not in card
+
+
+def test_the_live_statuses_take_one_query(circ, django_assert_num_queries):
+    from zhenxing.public.selectors import live_statuses
+
+    with django_assert_num_queries(1):
+        found = live_statuses([circ.spot.number, "20990101000001", None, ""])
+    assert {n: s.key for n, s in found.items()} == {circ.spot.number: "fixed"}
+
+
+def test_a_spot_on_the_board_has_a_visible_link_to_it(circ, client):
+    circular = publish(circ)
+    publish_directly(circ.spot)
+    html = client.get(reverse("public:circular", args=[circular.pk]), **EN).content.decode()
+    card = spot_card(html, circ.spot.number)
+    case_url = reverse("public:case", args=[circ.spot.number])
+    assert f'<a href="{case_url}">See it on the exposure board ›</a>' in card

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
+from django.utils import timezone, translation
 from PIL import Image
 
 from zhenxing.cases import services as case_services
-from zhenxing.cases.models import PhotoKind
+from zhenxing.cases.models import Case, PhotoKind, Status
 from zhenxing.cases.photos import private_storage, validate_photos
 from zhenxing.cases.testing import upload
 from zhenxing.public import imaging, services
+from zhenxing.public.models import Publication
+from zhenxing.public.selectors import public_status
 from zhenxing.public.testing import (
     CAMERA_MAKE,
     SECRET_MOBILE,
@@ -212,3 +216,94 @@ def test_ensure_share_image_makes_it_once(world, cats, private_media):
     private_storage.delete(key)
     again = imaging.ensure_share_image(publication)
     assert again != key and private_storage.exists(again)
+
+
+# --- the share image's words: the board's vocabulary and dates -------------------------
+
+
+def _words(publication):
+    with translation.override("en"):
+        return imaging.share_words(publication)
+
+
+def _day(moment) -> str:
+    return timezone.localtime(moment).date().isoformat()  # English dates are ISO
+
+
+def test_share_words_of_a_closed_case_say_fixed_on_the_closing_day(world, cats, private_media):
+    case = closed_case(world, cats.garbage)
+    # Put right three days before the office checked and closed it: the board's
+    # "Fixed" date is the closing day, never the handler's.
+    rectified = case.closed_at - datetime.timedelta(days=3)
+    Case.objects.filter(pk=case.pk).update(rectified_at=rectified)
+    publication = _published(world, Case.objects.get(pk=case.pk))
+    words = _words(publication)
+    assert words.after_note == f"Fixed {_day(publication.case.closed_at)}"
+    assert _day(rectified) not in words.after_note
+    assert words.after_fixed
+    assert words.reported == f"Reported {_day(case.reported_at)}"
+
+
+def test_share_words_before_closing_are_the_public_status(world, cats, private_media):
+    case = closed_case(world, cats.garbage)
+    # The handler has put it right; the office has not checked it yet.
+    Case.objects.filter(pk=case.pk).update(status=Status.RECTIFIED, closed_at=None)
+    publication = _published(world, Case.objects.get(pk=case.pk))
+    assert publication.after_photo is not None
+    words = _words(publication)
+    assert words.after_note == "Fixed, being checked"
+    assert not words.after_fixed
+
+
+def test_share_words_without_an_after_photo(world, cats, private_media):
+    publication = _published(world, reported_case(world, cats.garbage))
+    assert publication.after_photo is None
+    words = _words(publication)
+    assert words.after_note == "Received"
+    assert words.after_placeholder == "No after photo yet"
+    assert not words.after_fixed
+
+
+def test_share_words_follow_the_selectors_vocabulary(world, cats, private_media):
+    # Whatever the case's state, the share image says what the board says.
+    case = reported_case(world, cats.garbage)
+    publication = _published(world, case)
+    for status in (Status.ACCEPTED, Status.RECTIFYING, Status.REWORK, Status.REJECTED):
+        Case.objects.filter(pk=case.pk).update(status=status)
+        publication.case.refresh_from_db()
+        with translation.override("en"):
+            expected = str(public_status(publication.case).label)
+        assert _words(publication).after_note == expected, status
+
+
+def test_share_image_is_drawn_again_once_the_case_moves_on(
+    world, cats, private_media, django_capture_on_commit_callbacks
+):
+    case = closed_case(world, cats.garbage)
+    Case.objects.filter(pk=case.pk).update(status=Status.RECTIFIED, closed_at=None)
+    publication = _published(world, Case.objects.get(pk=case.pk))
+    first = imaging.ensure_share_image(publication)
+    assert first and private_storage.exists(first)
+    assert imaging.ensure_share_image(publication) == first  # nothing changed: kept
+    # The office checks and closes it after publishing: no publishing write happens.
+    Case.objects.filter(pk=case.pk).update(status=Status.CLOSED, closed_at=timezone.now())
+    publication = Publication.objects.select_related("case").get(pk=publication.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = imaging.ensure_share_image(publication)
+    assert second != first and private_storage.exists(second)
+    assert not private_storage.exists(first)
+    publication.refresh_from_db()
+    assert publication.share_image == second
+
+
+def test_share_image_is_drawn_in_the_platforms_language(world, cats, private_media, settings):
+    # The English wording is the office's choice of page language, not the image's:
+    # the image is drawn the same whatever language the request was in.
+    publication = _published(world, closed_case(world, cats.garbage))
+    with translation.override("en"):
+        english_page = imaging.make_share_image(publication)
+    with translation.override("zh-hans"):
+        chinese_page = imaging.make_share_image(publication)
+    left = Image.open(io.BytesIO(english_page)).convert("L").crop((0, 0, 1200, 260))
+    right = Image.open(io.BytesIO(chinese_page)).convert("L").crop((0, 0, 1200, 260))
+    assert left.tobytes() == right.tobytes()

@@ -141,6 +141,8 @@ def listing_urls(x) -> list[str]:
         reverse("public:board"),
         reverse("public:board") + "?community=GC01&status=fixed",
         reverse("public:board_data"),
+        # The territory's outlines, the one answer shared caches may keep.
+        reverse("public:area_outlines"),
     ]
 
 

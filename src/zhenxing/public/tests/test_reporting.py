@@ -1,4 +1,5 @@
 import pytest
+from django.test import override_settings
 
 from zhenxing.cases.models import Source
 from zhenxing.cases.services import CaseError
@@ -69,6 +70,7 @@ def test_codes_are_read_as_typed(world):
     assert normal_code(f" {code[:4].lower()}-{code[4:]} ") == code
 
 
+@override_settings(LANGUAGE_CODE="en")
 def test_the_public_timeline_has_dates_and_steps_only(world, cats, private_media):
     from zhenxing.cases import services
     from zhenxing.cases.models import CaseEvent, EventKind
@@ -97,9 +99,20 @@ def test_the_public_timeline_has_dates_and_steps_only(world, cats, private_media
     case = services.case_verify(case=case, actor=world.admin, passed=False, note="没清干净")
     # Internal steps (started, notes) are not the resident's; the failed check is.
     assert CaseEvent.objects.filter(case=case, kind=EventKind.STARTED).exists()
-    steps = [s.key for s in public_steps(case)]
-    assert steps == ["reported", "accepted", "dispatched", "rectified", "verify_failed"]
+    steps = public_steps(case)
+    done = [(s.key, str(s.label)) for s in steps if s.at]
+    # Accepted and dispatched are one "Assigned" to a resident, dated by the dispatch.
+    assert done == [
+        ("received", "Received"),
+        ("assigned", "Assigned"),
+        ("rectified", "Reported fixed"),
+        ("rework", "Checked: more work needed"),
+    ]
+    dispatched = CaseEvent.objects.get(case=case, kind=EventKind.DISPATCHED)
+    assert steps[1].at == dispatched.at
+    # What comes next: the handler reports it fixed again, then the office's check.
+    assert [(s.key, s.at) for s in steps if not s.at] == [("rectified", None), ("fixed", None)]
     tracked = track_report(report)
-    assert tracked.status.key == "fixing" and tracked.place == "甲一片区"
+    assert tracked.status.key == "fixing" and tracked.place == "社区甲 甲一片区"
     assert tracked.publication is None
     assert SECRET_MOBILE not in repr(tracked) and "没清干净" not in repr(tracked)

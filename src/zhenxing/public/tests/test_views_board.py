@@ -8,16 +8,24 @@ nothing more here.
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from PIL import Image
 
 from zhenxing.cases import services as case_services
 from zhenxing.cases.models import PhotoKind
 from zhenxing.public.models import Publication
-from zhenxing.public.testing import closed_case, publish_directly, reported_case
+from zhenxing.public.testing import (
+    SECRET_MOBILE,
+    SECRET_NAME,
+    closed_case,
+    publish_directly,
+    reported_case,
+)
 from zhenxing.public.views import board as board_views
 
 from .conftest import IN_B1
@@ -68,7 +76,7 @@ def test_the_board_shows_published_cases_only_newest_first(spots, client):
     assert photo_url(spots.fixed.before_photo, "thumb") in html
     assert photo_url(spots.fixed.after_photo, "thumb") in html
     assert photo_url(spots.fixing.before_photo, "thumb") in html
-    assert html.count('<div class="zx-pb-nophoto">Being fixed</div>') == 1
+    assert html.count('<div class="zx-pb-nophoto">No after photo yet</div>') == 1
     assert response["Cache-Control"] == "private, no-cache"
 
 
@@ -76,7 +84,15 @@ def test_the_board_counts_published_fixed_and_open(spots, client):
     response = client.get(reverse("public:board"), **EN)
     assert response.context["counts"] == {"published": 2, "fixed": 1, "fixing": 1}
     html = response.content.decode()
-    assert "Fixed" in html and "Being fixed" in html
+    counts = html[html.index('id="board-counts">') + 18 : html.index('id="board-filters"')]
+    assert [re.sub(r"<[^>]+>", " ", part).split() for part in counts.split("</div>")[:3]] == [
+        ["2", "Exposed"],
+        ["1", "Fixed"],
+        ["1", "Not", "yet", "fixed"],
+    ]
+    # The status filter asks the same question in the same words.
+    assert '<option value="open">Not yet fixed</option>' in html
+    assert '<option value="fixed">Fixed</option>' in html
 
 
 def test_the_card_shows_status_place_and_dates(spots, client):
@@ -88,7 +104,11 @@ def test_the_card_shows_status_place_and_dates(spots, client):
     assert cards[spots.fixing.case.number]["fixed_at"] is None
     html = response.content.decode()
     assert "社区甲 甲一片区" in html
-    assert "zx-pb-status-fixed" in html and "zx-pb-status-received" in html
+    assert 'class="zx-ps zx-ps-fixed" data-status="fixed">Fixed</span>' in html
+    assert 'class="zx-ps zx-ps-received" data-status="received">Received</span>' in html
+    # "Fixed" on the card is the day the office checked and closed the case.
+    closed = date_format(timezone.localtime(spots.fixed.case.closed_at), "DATE_FORMAT")
+    assert f"Fixed {closed}" in html
 
 
 def test_an_empty_board_says_what_to_do(world, client):
@@ -240,11 +260,13 @@ def test_the_case_page_shows_the_pair_text_status_and_dates(spots, client):
     steps = {s.key: s.at for s in response.context["timeline"]}
     case = spots.fixed.case
     assert steps == {
-        "reported": case.reported_at,
+        "received": case.reported_at,
         "assigned": case.dispatched_at,
         "rectified": case.rectified_at,
-        "closed": case.closed_at,
+        "fixed": case.closed_at,
     }
+    labels = [str(s.label) for s in response.context["timeline"]]
+    assert labels == ["Received", "Assigned", "Reported fixed", "Fixed"]
     assert response.context["status"].key == "fixed"
     # No note of the timeline ("已清理" was the rectifier's note), no one's name.
     assert "sec_a" not in html
@@ -266,9 +288,10 @@ def test_the_case_page_carries_open_graph_tags_for_wechat(spots, client):
 def test_an_open_case_page_waits_for_its_after_photo(spots, client):
     response = client.get(reverse("public:case", args=[spots.fixing.case.number]), **EN)
     html = response.content.decode()
-    assert '<div class="zx-pb-nophoto">Being fixed</div>' in html
+    assert '<div class="zx-pb-nophoto">No after photo yet</div>' in html
+    assert "Being fixed" not in html
     steps = {s.key: s.at for s in response.context["timeline"]}
-    assert steps["reported"] is not None and steps["closed"] is None
+    assert steps["received"] is not None and steps["fixed"] is None
     assert html.count("Not yet") == 3
 
 
@@ -393,3 +416,162 @@ def test_the_share_image_follows_the_publication(spots, client, monkeypatch):
         client.get(reverse("public:share_image", args=[spots.fixing.case.number])).status_code
         == 404
     )
+
+
+# --- one public vocabulary ---------------------------------------------------------------
+
+
+def badge(html: str, where: str) -> tuple[str, str, str]:
+    """(class key, data-status, label) of the status badge inside the element `where` opens."""
+    part = html[html.index(where) :]
+    match = re.search(
+        r'<span class="zx-ps (?:zx-ps-lg )?zx-ps-([a-z]+)"[^>]*'
+        r'data-status="([a-z]+)">([^<]+)</span>',
+        part,
+    )
+    assert match, where
+    return match.group(1), match.group(2), match.group(3)
+
+
+@pytest.mark.parametrize("step", ["reported", "accepted", "dispatched", "closed"])
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_one_status_word_and_colour_on_card_case_page_and_tracking_page(
+    world, cats, private_media, client, step, lang
+):
+    from zhenxing.public.models import ReportChannel, ResidentReport
+    from zhenxing.public.reporting import new_tracking_code
+
+    if step == "closed":
+        case = closed_case(world, cats.garbage)
+    else:
+        case = reported_case(world, cats.garbage)
+        if step in ("accepted", "dispatched"):
+            case = case_services.case_accept(case=case, actor=world.admin)
+        if step == "dispatched":
+            case = case_services.case_dispatch(case=case, actor=world.admin, to=world.a)
+    publish_directly(case, title="同一个黑点")
+    code = ResidentReport.objects.create(
+        case=case, tracking_code=new_tracking_code(), channel=ReportChannel.WEB
+    ).tracking_code
+    headers = {"HTTP_ACCEPT_LANGUAGE": lang}
+    board_html = client.get(reverse("public:board"), **headers).content.decode()
+    case_html = client.get(reverse("public:case", args=[case.number]), **headers).content.decode()
+    track_html = client.get(reverse("public:track_case", args=[code]), **headers).content.decode()
+    on_card = badge(board_html, f'data-number="{case.number}"')
+    on_page = badge(case_html, 'id="public-case"')
+    on_track = badge(track_html, 'class="zx-report-card zx-track"')
+    assert on_card == on_page == on_track
+    expected = {
+        "reported": ("received", "Received", "已收到"),
+        "accepted": ("assigned", "Assigned", "已交办"),
+        "dispatched": ("assigned", "Assigned", "已交办"),
+        "closed": ("fixed", "Fixed", "已整改"),
+    }[step]
+    assert on_card == (expected[0], expected[0], expected[1 if lang == "en" else 2])
+    # The timeline's steps are the same words on the case page and the tracking page.
+    case_steps = re.findall(r'data-step="([a-z]+)"', case_html)
+    track_steps = re.findall(r'data-step="([a-z]+)"', track_html)
+    assert case_steps == track_steps == ["received", "assigned", "rectified", "fixed"]
+    for words in (["Put right", "Checked and closed", "Taken up"], ["已办结", "已受理"]):
+        for word in words:
+            assert word not in case_html and word not in track_html
+
+
+def test_a_fixed_cards_date_is_the_timelines_fixed_date(spots, client):
+    case = spots.fixed.case
+    board_html = client.get(reverse("public:board"), **EN).content.decode()
+    case_html = client.get(reverse("public:case", args=[case.number]), **EN).content.decode()
+    day = date_format(timezone.localtime(case.closed_at), "DATE_FORMAT")
+    assert f"Fixed {day}" in board_html
+    fixed_step = case_html[case_html.index('data-step="fixed"') :]
+    fixed_step = fixed_step[: fixed_step.index("</li>")]
+    assert "Fixed" in fixed_step and day in fixed_step
+
+
+# --- the territory's outlines (areas.json) -------------------------------------------------
+
+
+def test_areas_json_gives_names_and_outlines_and_may_be_cached(world, client):
+    from conftest import square
+    from zhenxing.territory.models import Region
+
+    Region.objects.filter(pk=world.a.pk).update(geometry=square(113.10, 23.00, 0.02))
+    Region.objects.filter(pk=world.b.pk).update(geometry=square(113.12, 23.00))
+    url = reverse("public:area_outlines")
+    assert url == "/public/areas.json"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response["Cache-Control"] == "public, max-age=600"
+    assert "Set-Cookie" not in response and not response.cookies
+    data = response.json()
+    assert set(data) == {"communities", "areas"}
+    assert {f["properties"]["name"] for f in data["areas"]["features"]} == {
+        "甲一片区",
+        "甲二片区",
+        "乙一片区",
+    }
+    assert [f["properties"]["name"] for f in data["communities"]["features"]] == [
+        "社区甲",
+        "社区乙",
+    ]
+    for feature in data["areas"]["features"] + data["communities"]["features"]:
+        # A name and a shape, nothing else about a region.
+        assert set(feature) == {"type", "properties", "geometry"}
+        assert set(feature["properties"]) == {"name"}
+        assert feature["geometry"]["type"] in ("Polygon", "MultiPolygon")
+
+        def flat(coords):
+            if isinstance(coords, (int, float)):
+                yield coords
+            else:
+                for c in coords:
+                    yield from flat(c)
+
+        for value in flat(feature["geometry"]["coordinates"]):
+            assert round(value, 5) == value
+    # Revalidation: the same ETag, answered by a 304 without a body.
+    etag = response["ETag"]
+    again = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again["ETag"] == etag
+    assert again["Cache-Control"] == "public, max-age=600"
+    assert client.post(url).status_code == 405
+
+
+def test_areas_json_carries_no_personal_data(world, spots, client):
+    body = client.get(reverse("public:area_outlines")).content.decode()
+    for secret in (SECRET_MOBILE, SECRET_NAME, world.secretary_a.username, "GC01"):
+        assert secret not in body
+
+
+def test_areas_json_rounds_to_five_decimals_and_skips_shapeless_regions(world, client):
+    from zhenxing.territory.models import Region
+
+    Region.objects.filter(pk=world.area_a1.pk).update(
+        geometry={
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [113.1000004, 23.0],
+                    [113.110006, 23.0],
+                    [113.11, 23.0100001],
+                    [113.1000004, 23.0],
+                ]
+            ],
+        }
+    )
+    Region.objects.filter(pk=world.area_a2.pk).update(geometry={"type": "Point"})
+    data = client.get(reverse("public:area_outlines")).json()
+    areas = {f["properties"]["name"]: f for f in data["areas"]["features"]}
+    assert "甲二片区" not in areas
+    assert areas["甲一片区"]["geometry"]["coordinates"][0][:3] == [
+        [113.1, 23.0],
+        [113.11001, 23.0],
+        [113.11, 23.01],
+    ]
+
+
+def test_the_board_map_reads_the_outlines_from_areas_json(spots, client):
+    config = client.get(reverse("public:board"), **EN).context["map_config"]
+    assert config["areasUrl"] == reverse("public:area_outlines")
+    assert "colours" not in config  # the points take the badges' colours (public.css)

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
+from zhenxing.cases import services as case_services
 from zhenxing.cases.models import PhotoKind
+from zhenxing.cases.photos import validate_photos
+from zhenxing.cases.testing import upload
 from zhenxing.core.models import AuditEntry
 from zhenxing.people.models import Role, RoleAssignment, User
 from zhenxing.public import services
@@ -18,6 +23,7 @@ from zhenxing.public.testing import (
     SECRET_MOBILE,
     SECRET_NAME,
     closed_case,
+    jpeg_with_exif,
     publish_directly,
     reported_case,
 )
@@ -25,6 +31,7 @@ from zhenxing.public.testing import (
 pytestmark = pytest.mark.django_db
 
 OUTSIDERS = ["secretary_a", "outsider", "dept_staff", "nobody"]
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 def url(name, *args):
@@ -118,6 +125,105 @@ def test_export_of_the_published_list(world, cats, private_media, client_for):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 2 and rows[1][1] == "路口暴露垃圾"
+
+
+def test_published_list_shows_the_boards_words_beside_the_office_status(
+    world, cats, private_media, client_for
+):
+    fixed = closed_case(world, cats.garbage)
+    publish_directly(fixed, actor=world.admin)
+    received = reported_case(world, cats.garbage, lat=23.006, lng=113.106)
+    publish_directly(received, actor=world.admin)
+    html = client_for(world.admin).get(url("manage")).content.decode()
+    en = client_for(world.admin).get(url("manage"), **EN).content.decode()
+    assert "Shown on the board as" in en and 'data-board-status="fixed">Fixed<' in en
+    row = html.split(f'id="published-{fixed.number}"')[1].split("</tr>")[0]
+    assert 'data-board-status="fixed"' in row and "已整改" in row
+    assert "已结案" in row  # the office's own status stays beside it
+    row = html.split(f'id="published-{received.number}"')[1].split("</tr>")[0]
+    assert 'data-board-status="received"' in row and "已收到" in row
+
+
+def _rectified_case(world, cats, lat):
+    """A case put right with an after photo that the office has not checked yet."""
+    case = reported_case(world, cats.garbage, lat=lat, lng=113.105)
+    case = case_services.case_accept(case=case, actor=world.admin)
+    case = case_services.case_dispatch(case=case, actor=world.admin, to=world.a)
+    case = case_services.case_start(case=case, actor=world.secretary_a)
+    return case_services.case_rectify(
+        case=case,
+        actor=world.secretary_a,
+        note="已清理",
+        photos=validate_photos([upload("after.jpg", jpeg_with_exif(color="green"))]),
+    )
+
+
+def _candidate_order(html):
+    return re.findall(r'id="candidate-(\d+)"', html)
+
+
+def test_candidates_with_both_photos_come_first_closed_ones_first(
+    world, cats, private_media, client_for
+):
+    closed = closed_case(world, cats.garbage)
+    rectified = _rectified_case(world, cats, 23.004)
+    newest_before_only = reported_case(world, cats.garbage, lat=23.006, lng=113.106)
+    client = client_for(world.admin)
+    html = client.get(url("manage"), {"tab": "candidates"}).content.decode()
+    assert _candidate_order(html) == [closed.number, rectified.number, newest_before_only.number]
+    assert 'id="candidates-order"' in html  # the page says why they come in this order
+
+
+def test_candidates_photos_filter(world, cats, private_media, client_for):
+    closed = closed_case(world, cats.garbage)
+    before_only = reported_case(world, cats.garbage, lat=23.006, lng=113.106)
+    client = client_for(world.admin)
+    page = client.get(url("manage"), {"tab": "candidates", "photos": "both"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert _candidate_order(html) == [closed.number]
+    assert 'name="photos"' in html
+    # The tab's count follows the filter too.
+    assert re.search(r"可发布 <span[^>]*>1</span>", html)
+    page = client.get(url("manage"), {"tab": "candidates", "photos": ""})
+    assert set(_candidate_order(page.content.decode())) == {closed.number, before_only.number}
+    # A value that is no choice is a 400 with the form shown again, nothing listed by it.
+    assert client.get(url("manage"), {"tab": "candidates", "photos": "x"}).status_code == 400
+
+
+def test_published_tab_has_no_photos_filter(world, cats, private_media, client_for):
+    case = reported_case(world, cats.garbage)
+    publish_directly(case, actor=world.admin)
+    client = client_for(world.admin)
+    page = client.get(url("manage"), {"photos": "both"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="photos"' not in html
+    # The before-only case stays listed: the candidates' filter does not narrow the board.
+    assert f'id="published-{case.number}"' in html
+
+
+def test_desk_dates_are_iso_in_english(world, cats, private_media, client_for):
+    case = closed_case(world, cats.garbage)
+    publish_directly(case, actor=world.admin)
+    waiting = reported_case(world, cats.garbage, lat=23.006, lng=113.106)
+    client = client_for(world.admin)
+    us_date = re.compile(r"\b\d{1,2}/\d{1,2}/\d{4}\b")
+    today = timezone.localdate().isoformat()
+    for page in (
+        client.get(url("manage"), **EN),
+        client.get(url("manage"), {"tab": "candidates"}, **EN),
+        client.get(url("manage_case", case.number), **EN),
+        client.get(url("manage_case", waiting.number), **EN),
+    ):
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert not us_date.search(html), us_date.search(html)
+        assert today in html
+    # The photo picker under each photo, in particular.
+    html = client.get(url("manage_case", case.number), **EN).content.decode()
+    picker = html.split('class="zx-pick"')[1].split("</fieldset>")[0]
+    assert f"Before · {today}" in picker and f"After · {today}" in picker
 
 
 @pytest.mark.parametrize("who", OUTSIDERS)
@@ -326,3 +432,26 @@ def test_case_detail_links_to_publishing_for_the_office_only(
     assert link in client_for(world.admin).get(detail).content.decode()
     page = client_for(world.secretary_a).get(detail)
     assert page.status_code == 200 and link not in page.content.decode()
+
+
+def _publishing_button(html):
+    return html.split('id="case-publishing"')[1].split("</a>")[0]
+
+
+def test_case_detail_says_whether_the_case_is_on_the_board(world, cats, private_media, client_for):
+    case = closed_case(world, cats.garbage)
+    detail = reverse("cases:detail", args=[case.number])
+    client = client_for(world.admin)
+    button = _publishing_button(client.get(detail).content.decode())
+    assert 'data-on-board="0"' in button and "未上曝光台" in button
+    publication = publish_directly(case, actor=world.admin)
+    button = _publishing_button(client.get(detail).content.decode())
+    assert 'data-on-board="1"' in button and "已上曝光台" in button
+    assert url("manage_case", case.number) in button
+    # Taken off: it says so at once.
+    services.publication_unpublish(publication=publication, actor=world.admin)
+    button = _publishing_button(client.get(detail, **EN).content.decode())
+    assert 'data-on-board="0"' in button and "Not on the board" in button
+    # The secretary sees the case but neither the button nor whether it is on the board.
+    html = client_for(world.secretary_a).get(detail).content.decode()
+    assert 'id="case-publishing"' not in html and "data-on-board" not in html

@@ -79,12 +79,37 @@ def test_the_form_is_open_to_everyone(world, cats, client, who):
     assert 'name="website"' in html and 'aria-hidden="true"' in html  # the honeypot
     assert reverse("public:challenge") in html
     config = json.loads(re.search(r'id="report-map-config"[^>]*>(.*?)</script>', html).group(1))
-    assert {f["properties"]["name"] for f in config["areas"]["features"]} == {
-        "甲一片区",
-        "甲二片区",
-        "乙一片区",
-    }
+    # The outlines are fetched from their own cacheable file, not carried in the page.
+    assert config["areasUrl"] == reverse("public:area_outlines")
+    assert "areas" not in config
     assert config["tileUrl"] == ""
+
+
+def test_the_report_page_is_light_and_carries_no_outlines(world, client, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    response = client.get(REPORT, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200
+    assert len(response.content) < 30_000
+    html = response.content.decode()
+    assert "coordinates" not in html and "Polygon" not in html and "甲一片区" not in html
+
+
+def test_the_form_marks_the_photos_required_and_hints_the_mobile(world, client):
+    html = client.get(REPORT, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    photos = html[html.index('for="id_photos"') : html.index('id="id_photos"')]
+    assert '<span class="text-danger" aria-hidden="true">*</span>' in photos
+    assert 'id="photo-previews"' in html
+    mobile = re.search(r'<input[^>]*name="mobile"[^>]*>', html).group(0)
+    assert 'placeholder="11-digit mobile number"' in mobile
+    # A hint, not a number that looks typed in already.
+    assert not re.search(r'placeholder="\d+"', mobile)
+    zh = client.get(REPORT, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'placeholder="11 位手机号"' in zh or 'placeholder="11-digit mobile number"' in zh
+    # The privacy note is in the page's flow, above the sticky button, not inside its bar.
+    bar = html[html.index('class="zx-report-submit"') :]
+    bar = bar[: bar.index("</form>")]
+    assert "never shown in public" not in bar
+    assert html.index('id="privacy-note"') < html.index('class="zx-report-submit"')
 
 
 def test_wrong_methods(world, client):
@@ -291,9 +316,12 @@ def test_the_track_page_shows_progress_and_nothing_private(world, cats, client, 
     response = client.get(lower["Location"])
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'data-status="fixed"' in html and "暴露垃圾" in html and "甲一片区" in html
+    assert 'data-status="fixed"' in html and "暴露垃圾" in html
+    # The place as the board gives it, "<community> <area>"; the date under its own name.
+    assert '<dd id="track-place">社区甲 甲一片区</dd>' in html
+    assert "<dt>收到日期</dt>" in html or "<dt>Date received</dt>" in html
     steps = re.findall(r'data-step="([a-z_]+)"', html)
-    assert steps == ["reported", "accepted", "dispatched", "rectified", "verified"]
+    assert steps == ["received", "assigned", "rectified", "fixed"]
     for secret in (SECRET_MOBILE, SECRET_NAME, "路口有垃圾", "已清理", world.secretary_a.username):
         assert secret not in html
     assert 'id="board-link"' not in html  # not on the board
@@ -336,3 +364,37 @@ def test_wrong_codes_are_limited_per_client(world, cats, client, private_media, 
         assert client.get(good, REMOTE_ADDR="198.51.100.7").status_code == 200
     with time_machine.travel(T0 + datetime.timedelta(hours=1), tick=False):
         assert client.get(good).status_code == 200
+
+
+def test_the_track_page_gives_the_office_contact_only_when_set(
+    world, cats, client, private_media, settings
+):
+    report = tracked(world, cats)
+    url = reverse("public:track_case", args=[report.tracking_code])
+    settings.ZHENXING_PUBLIC_CONTACT = ""
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Contact the office and give them the tracking code." in html
+    assert "Call the office" not in html and "Office contact" not in html
+    settings.ZHENXING_PUBLIC_CONTACT = "0757-86230000"
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Call the office and give them the tracking code." in html
+    assert "Office contact: 0757-86230000" in html
+
+
+def test_a_declined_report_says_not_taken_up_and_stops(world, cats, client, private_media):
+    from zhenxing.cases import services as case_services
+    from zhenxing.public.testing import reported_case
+
+    case = case_services.case_reject(
+        case=reported_case(world, cats.garbage), actor=world.admin, reason="不属于本辖区"
+    )
+    report = ResidentReport.objects.create(
+        case=case, tracking_code=new_tracking_code(), channel=ReportChannel.WEB
+    )
+    response = client.get(
+        reverse("public:track_case", args=[report.tracking_code]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    html = response.content.decode()
+    assert 'data-status="declined"' in html and "Not taken up" in html
+    assert re.findall(r'data-step="([a-z_]+)"', html) == ["received", "declined"]
+    assert "Not yet" not in html and "不属于本辖区" not in html

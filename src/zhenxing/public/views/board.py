@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import (
     FileResponse,
@@ -57,15 +59,10 @@ PAGE_SIZE = 10
 CIRCULARS_PAGE_SIZE = 20
 # The map draws at most this many points (the newest); the list pages through all of them.
 MAP_MAX_POINTS = 1000
-# The status colours of UX.md: in progress blue, awaiting verification purple, closed green.
-STATUS_COLOURS = {
-    "received": "#fd7e14",
-    "assigned": "#0d6efd",
-    "fixing": "#0d6efd",
-    "checking": "#6f42c1",
-    "fixed": "#198754",
-    "declined": "#6c757d",
-}
+# The territory's outlines change when the office imports a new map, seldom: browsers
+# and proxies may keep them this long, and the server keeps the JSON as long.
+OUTLINES_MAX_AGE = 600
+OUTLINES_CACHE_KEY = "public:outlines"
 
 
 def _no_cache(response: HttpResponse) -> HttpResponse:
@@ -185,9 +182,9 @@ def board(request: HttpRequest) -> HttpResponse:
         context["cards"] = [_card(p) for p in listing["page"].object_list]
         context["map_config"] = {
             "dataUrl": reverse("public:board_data") + (f"?{querystring}" if querystring else ""),
+            "areasUrl": reverse("public:area_outlines"),
             "tileUrl": settings.ZHENXING_TILE_URL,
             "tileAttribution": settings.ZHENXING_TILE_ATTRIBUTION,
-            "colours": STATUS_COLOURS,
             "emptyLabel": _("Nothing published here yet."),
             "loadError": _("The map could not be loaded. Reload the page to try again."),
         }
@@ -291,6 +288,37 @@ def photo(request: HttpRequest, token: str, variant: str) -> HttpResponse:
     return _serve_jpeg(request, key)
 
 
+# --- the territory's outlines -------------------------------------------------------------
+
+
+def _outlines_body() -> tuple[bytes, str]:
+    def build() -> tuple[bytes, str]:
+        body = json.dumps(
+            selectors.territory_outlines(), ensure_ascii=False, separators=(",", ":")
+        ).encode()
+        return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+    return cache.get_or_set(OUTLINES_CACHE_KEY, build, OUTLINES_MAX_AGE)
+
+
+@require_safe
+def area_outlines(request: HttpRequest) -> HttpResponse:
+    """The communities' and areas' names and outlines, for the board's and the report's maps.
+
+    Unlike every other public answer this one may be kept by browsers and
+    proxies: it is the same for everyone, holds no personal data and nothing
+    the office publishes or takes down (the territory's geometry is public).
+    """
+    body, etag = _outlines_body()
+    if etag in request.headers.get("If-None-Match", ""):
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={OUTLINES_MAX_AGE}"
+    return response
+
+
 # --- circulars ---------------------------------------------------------------------------
 
 
@@ -313,12 +341,16 @@ def circular(request: HttpRequest, pk: int) -> HttpResponse:
     text = content.get("circular") or {}
     narrative = (text.get("narrative") or "").replace("\r\n", "\n")
     spots = content.get("black_spots") or []
+    numbers = [s.get("number") for s in spots if isinstance(s, dict)]
     # A spot also on the exposure board links to its page there.
     on_board = set(
         selectors.published()
-        .filter(case__number__in=[s.get("number") for s in spots])
+        .filter(case__number__in=numbers)
         .values_list("case__number", flat=True)
     )
+    # The circular froze each spot's state when it was published; residents see where it
+    # stands today, in the board's words (a case no longer there: no badge).
+    live = selectors.live_statuses(numbers)
     return render(
         request,
         "public/circular.html",
@@ -332,7 +364,9 @@ def circular(request: HttpRequest, pk: int) -> HttpResponse:
             "areas_bottom": content.get("areas_bottom") or [],
             "red": content.get("red") or [],
             "black": content.get("black") or [],
-            "spots": spots,
+            "spots": [
+                {**s, "live": live.get(s.get("number"))} for s in spots if isinstance(s, dict)
+            ],
             "on_board": on_board,
             "shown": selectors.circular_shown_tokens(found),
             "incentives": content.get("incentives") or [],

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from zhenxing.cases.models import Case, CasePhoto, PhotoKind
+from zhenxing.cases.models import Case, CasePhoto, PhotoKind, Status
 from zhenxing.cases.photos import private_storage
 from zhenxing.cases.views.photos import serve_photo
 from zhenxing.core.listing import paginate
@@ -82,6 +82,14 @@ def _published(user: Any, form: ManageFilterForm) -> QuerySet[Publication]:
 
 
 def _candidates(user: Any, form: ManageFilterForm) -> QuerySet[Case]:
+    """Cases with a before photo that are not on the board, the best stories first.
+
+    A case with its after photo tells the whole story (the spot, and the spot
+    put right), and a closed one has been checked by the office: those come
+    first, the latest closed on top, then the rest, newest reported first.
+    Reported cases with one photo outnumber them many times over, and sorted
+    by date alone they filled the first pages.
+    """
     befores = CasePhoto.objects.filter(case=OuterRef("pk"), kind=PhotoKind.BEFORE)
     afters = CasePhoto.objects.filter(case=OuterRef("pk"), kind=PhotoKind.AFTER)
     drafts = Publication.objects.filter(case=OuterRef("pk"))
@@ -89,9 +97,19 @@ def _candidates(user: Any, form: ManageFilterForm) -> QuerySet[Case]:
         form.apply(publishable_cases(user))
         .filter(Exists(befores))
         .exclude(publication__is_published=True)
-        .annotate(has_after=Exists(afters), has_draft=Exists(drafts))
+        .annotate(
+            has_after=Exists(afters),
+            has_draft=Exists(drafts),
+            is_closed=Q(status=Status.CLOSED),
+        )
         .select_related("category", "category__parent", "region")
-        .order_by("-reported_at", "-pk")
+        .order_by(
+            F("has_after").desc(),
+            F("is_closed").desc(),
+            F("closed_at").desc(nulls_last=True),
+            "-reported_at",
+            "-pk",
+        )
     )
 
 
@@ -140,15 +158,20 @@ def manage(request: HttpRequest) -> HttpResponse:
     tab = CANDIDATES if request.GET.get("tab") == CANDIDATES else PUBLISHED
     # The tab and the export switch are no filters: a form bound to them alone filters nothing.
     params = {k: v for k, v in request.GET.items() if k not in ("tab", "page", "format")}
-    form = ManageFilterForm(request.user, params or None)
+    # Each list reads its own tab's filters (the photos filter is the candidates' only),
+    # so the counts on both tabs and the export agree with what each tab lists.
+    published_form = ManageFilterForm(request.user, params or None, tab=PUBLISHED)
+    candidates_form = ManageFilterForm(request.user, params or None, tab=CANDIDATES)
+    form = published_form if tab == PUBLISHED else candidates_form
     status = 400 if form.is_bound and not form.is_valid() else 200
-    published = _published(request.user, form)
+    published = _published(request.user, published_form)
     if request.GET.get("format") == "xlsx" and status == 200:
         if published.count() > EXPORT_MAX_ROWS:
             messages.warning(request, _("Too many rows to export; narrow the filters."))
         else:
             return _export(published.select_related("case__category__parent"))
-    rows: QuerySet[Any] = published if tab == PUBLISHED else _candidates(request.user, form)
+    candidates = _candidates(request.user, candidates_form)
+    rows: QuerySet[Any] = published if tab == PUBLISHED else candidates
     context = paginate(request, rows, PAGE_SIZE)
     if tab == PUBLISHED:
         _community_names(list(context["page"].object_list), lambda p: p.case)
@@ -162,7 +185,7 @@ def manage(request: HttpRequest) -> HttpResponse:
         filters=filters.urlencode(),
         form=form,
         published_count=published.count(),
-        candidate_count=_candidates(request.user, form).count(),
+        candidate_count=candidates.count(),
         unpublish_form=UnpublishForm(),
         now=timezone.now(),
     )

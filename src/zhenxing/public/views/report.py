@@ -21,7 +21,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -42,7 +41,6 @@ from zhenxing.public.reporting import (
     resident_report_file,
     track_report,
 )
-from zhenxing.territory.models import Region, area_depth
 
 HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
@@ -52,9 +50,6 @@ CHALLENGE_SCOPE = "public-challenge"
 # A resident needs one challenge per attempt to send; 60 an hour leaves room for
 # many retries and for several phones behind one carrier address.
 CHALLENGES_PER_HOUR = 60
-
-AREAS_CACHE_KEY = "public:report:areas"
-AREAS_CACHE_SECONDS = 600
 
 
 def _report_limits() -> list[Limit]:
@@ -68,49 +63,14 @@ def _minutes(seconds: int) -> int:
     return max(1, (seconds + 59) // 60)
 
 
-def _round(coords: Any) -> Any:
-    # Five decimals are a metre: enough for an outline, and a much smaller page.
-    if isinstance(coords, (int, float)):
-        return round(float(coords), 5)
-    return [_round(c) for c in coords]
-
-
-def _area_outlines() -> dict[str, Any]:
-    """The areas' outlines and names, to show a resident where the territory is.
-
-    Names and shapes of places are public; nothing else about an area is sent.
-    Cached a while: the page is public and the outlines seldom change.
-    """
-
-    def build() -> dict[str, Any]:
-        rows = Region.objects.filter(depth=area_depth(), geometry__isnull=False).values_list(
-            "name", "geometry"
-        )
-        features = []
-        for name, geometry in rows:
-            if not isinstance(geometry, dict) or "coordinates" not in geometry:
-                continue
-            features.append(
-                {
-                    "type": "Feature",
-                    "properties": {"name": name},
-                    "geometry": {
-                        "type": geometry.get("type"),
-                        "coordinates": _round(geometry["coordinates"]),
-                    },
-                }
-            )
-        return {"type": "FeatureCollection", "features": features}
-
-    return cache.get_or_set(AREAS_CACHE_KEY, build, AREAS_CACHE_SECONDS)
-
-
 def _map_config(form: ResidentReportForm) -> dict[str, Any]:
     lat, lng = form.pin()
     return {
         "tileUrl": settings.ZHENXING_TILE_URL,
         "tileAttribution": settings.ZHENXING_TILE_ATTRIBUTION,
-        "areas": _area_outlines(),
+        # The areas' outlines come from one cacheable file (public:area_outlines), not in
+        # the page: a phone on a weak signal gets the form at once and the map after.
+        "areasUrl": reverse("public:area_outlines"),
         # The pin and its words are the office's intake form's (cases.pinmap).
         **pin_map_config(
             lat,
@@ -363,4 +323,12 @@ def track_case(request: HttpRequest, code: str) -> HttpResponse:
                 % {"code": code_typed[:40]},
             ),
         )
-    return render(request, "public/track_case.html", {"tracked": track_report(report)})
+    return render(
+        request,
+        "public/track_case.html",
+        {
+            "tracked": track_report(report),
+            # The office's public phone or desk, when the deployment gives one.
+            "contact": str(getattr(settings, "ZHENXING_PUBLIC_CONTACT", "") or "").strip(),
+        },
+    )

@@ -2,8 +2,11 @@
  *
  * The map's config is the json_script element named by the map's data-config:
  *   dataUrl     the board's points (public:board_data, with the page's filters);
+ *   areasUrl    the communities' outlines and names (public:area_outlines), drawn under
+ *               the points so that the map says where it is even without tiles;
  *   tileUrl     base tiles, only when the deployment sets one (offline otherwise);
- *   colours     {status key: colour}; emptyLabel, loadError: texts.
+ *   emptyLabel, loadError: texts.
+ * A point's colour is its status badge's (.zx-ps-<key> in public.css): one colour set.
  * Every text from the data goes into the page as a text node, never as HTML.
  * Everything works without this script: the cards link to the case pages, the
  * photos to their full size, and the filter form has its own button.
@@ -41,8 +44,111 @@
     link.appendChild(el("strong", "", item.title));
     box.appendChild(link);
     box.appendChild(el("div", "zx-pb-popup-place", item.place));
-    box.appendChild(el("span", "zx-pb-badge zx-pb-status-" + item.status.key, item.status.label));
+    box.appendChild(el("span", "zx-ps zx-ps-" + item.status.key, item.status.label));
     return box;
+  }
+
+  // The badge colour of a status key, read off the stylesheet once per key.
+  var colours = {};
+  function colourOf(key) {
+    if (!colours[key]) {
+      var probe = el("span", "zx-ps zx-ps-" + key);
+      probe.hidden = true;
+      document.body.appendChild(probe);
+      colours[key] = window.getComputedStyle(probe).backgroundColor || "#333333";
+      probe.remove();
+    }
+    return colours[key];
+  }
+
+  // Names overlap where communities are small or the map is zoomed out: show a name only
+  // where it has room, the larger communities' first (they come first in `labels`).
+  function declutter(labels) {
+    var shown = [];
+    labels.forEach(function (label) {
+      var node = label.getElement ? label.getElement() : null;
+      if (!node) {
+        return;
+      }
+      node.classList.remove("zx-hidden");
+      var r = node.getBoundingClientRect();
+      var clash = shown.some(function (s) {
+        return r.left < s.right + 4 && r.right > s.left - 4 && r.top < s.bottom && r.bottom > s.top;
+      });
+      if (clash) {
+        node.classList.add("zx-hidden");
+      } else {
+        shown.push(r);
+      }
+    });
+  }
+
+  function drawAreas(map, url, done) {
+    if (!url) {
+      done(null);
+      return;
+    }
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error(String(response.status));
+        }
+        return response.json();
+      })
+      .then(function (data) {
+        // The communities; where the territory has no community shapes, the areas'.
+        var collection = data.communities || { features: [] };
+        if (!collection.features.length && data.areas) {
+          collection = data.areas;
+        }
+        var labels = [];
+        var layer = L.geoJSON(collection, {
+          pane: "zx-areas",
+          interactive: false,
+          style: {
+            color: "#1d3557",
+            weight: 1.5,
+            opacity: 0.7,
+            fillColor: "#88ccee",
+            fillOpacity: 0.18
+          },
+          onEachFeature: function (feature, polygon) {
+            var name = (feature.properties || {}).name || "";
+            if (name) {
+              var span = document.createElement("span");
+              span.textContent = name;
+              polygon.bindTooltip(span, {
+                permanent: true,
+                direction: "center",
+                className: "zx-pb-area-label",
+                // Under the points: a name never hides a spot.
+                pane: "zx-areas",
+                interactive: false
+              });
+              labels.push({ polygon: polygon, size: polygon.getBounds() });
+            }
+          }
+        }).addTo(map);
+        // Larger communities first: theirs are the names kept when two overlap.
+        function area(b) {
+          return (b.getNorth() - b.getSouth()) * (b.getEast() - b.getWest());
+        }
+        labels.sort(function (a, b) {
+          return area(b.size) - area(a.size);
+        });
+        var tooltips = labels.map(function (l) {
+          return l.polygon.getTooltip();
+        });
+        map.on("zoomend moveend", function () {
+          declutter(tooltips);
+        });
+        map.getContainer().setAttribute("data-areas", String(collection.features.length));
+        done(layer);
+      })
+      .catch(function () {
+        // The outlines are a backdrop: the points are still worth showing without them.
+        done(null);
+      });
   }
 
   function initMap(box) {
@@ -53,10 +159,32 @@
     }
     var cfg = JSON.parse(source.textContent);
     var map = L.map(box, { zoomSnap: 0.25, preferCanvas: true, scrollWheelZoom: false });
+    // The outlines in their own pane under the points, whichever answer comes first.
+    map.createPane("zx-areas").style.zIndex = 350;
     if (cfg.tileUrl) {
       L.tileLayer(cfg.tileUrl, { attribution: cfg.tileAttribution || "", maxZoom: 19 }).addTo(map);
     }
     map.setView([23.03, 113.15], 12);
+    var pointsBounds = null;
+    var areasLayer = null;
+    var pointsDone = false;
+    function frame() {
+      // The points decide the view; without any, the territory does.
+      if (pointsBounds && pointsBounds.isValid()) {
+        map.fitBounds(pointsBounds, { padding: [24, 24], maxZoom: 16, animate: false });
+      } else if (pointsDone && areasLayer && areasLayer.getBounds().isValid()) {
+        map.fitBounds(areasLayer.getBounds(), { padding: [8, 8], animate: false });
+      }
+      map.fire("moveend");
+    }
+    drawAreas(map, cfg.areasUrl, function (layer) {
+      areasLayer = layer;
+      if (pointsDone && pointsBounds && pointsBounds.isValid()) {
+        map.fire("moveend"); // the view is the points' already: only place the names
+      } else {
+        frame();
+      }
+    });
     fetch(cfg.dataUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         if (!response.ok) {
@@ -71,19 +199,19 @@
             radius: 9,
             color: "#ffffff",
             weight: 2,
-            fillColor: cfg.colours[item.status.key] || "#333333",
-            fillOpacity: 0.9,
+            fillColor: colourOf(item.status.key),
+            fillOpacity: 0.95
           })
             .bindPopup(popup(item))
             .addTo(layer);
         });
         layer.addTo(map);
-        var bounds = layer.getBounds();
-        if (bounds.isValid()) {
-          map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16, animate: false });
-        } else {
+        pointsBounds = layer.getBounds();
+        pointsDone = true;
+        if (!pointsBounds.isValid()) {
           notice(box, cfg.emptyLabel);
         }
+        frame();
         box.setAttribute("data-points", String((data.cases || []).length));
       })
       .catch(function () {
@@ -91,14 +219,20 @@
       });
   }
 
-  // Tap a photo: it fills the screen; tap again (or Escape) to close. The link
-  // still opens the photo on its own where this script does not run.
+  // Tap a photo: it fills the screen with its caption (Before / After) and a close button;
+  // a tap anywhere, the button or Escape closes it, and the focus goes back to the photo.
+  // The link still opens the photo on its own where this script does not run.
   function initZoom() {
     var overlay = null;
+    var opener = null;
     function close() {
       if (overlay) {
         overlay.remove();
         overlay = null;
+        if (opener && opener.focus) {
+          opener.focus();
+        }
+        opener = null;
       }
     }
     document.addEventListener("click", function (event) {
@@ -108,19 +242,34 @@
       }
       event.preventDefault();
       close();
+      opener = link;
+      var figure = link.closest("figure");
+      var caption = figure ? figure.querySelector("figcaption") : null;
+      var captionText = caption ? caption.textContent.trim() : "";
       overlay = el("div", "zx-pb-zoom");
       overlay.setAttribute("role", "dialog");
       overlay.setAttribute("aria-modal", "true");
+      if (captionText) {
+        overlay.setAttribute("aria-label", captionText);
+      }
+      var shut = el("button", "zx-pb-zoom-close", "\u00d7");
+      shut.type = "button";
+      shut.setAttribute("aria-label", link.getAttribute("data-zoom-close") || "Close");
       var img = el("img");
       img.src = link.href;
       var inner = link.querySelector("img");
       img.alt = inner ? inner.alt : "";
+      overlay.appendChild(shut);
       overlay.appendChild(img);
+      if (captionText) {
+        overlay.appendChild(el("div", "zx-pb-zoom-caption", captionText));
+      }
       overlay.addEventListener("click", close);
       document.body.appendChild(overlay);
+      shut.focus();
     });
     document.addEventListener("keydown", function (event) {
-      if (event.key === "Escape") {
+      if (event.key === "Escape" || event.key === "Esc") {
         close();
       }
     });

@@ -68,11 +68,55 @@
     mapOptions: { zoomSnap: 0.25, tap: true },
     pinRadius: 11,
     areaOpacity: 0.25,
-    // The outlines come in the page (a resident has no API to ask), so no request can fail.
+    // The areas' outlines: one public file (public:area_outlines) the browser may keep
+    // a while, not ~100 KB in every page. Without it the map still takes a pin.
     areas: function (show) {
-      show(cfg.areas && cfg.areas.features ? cfg.areas : { features: [] });
+      fetch(cfg.areasUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error(String(response.status));
+          }
+          return response.json();
+        })
+        .then(function (data) {
+          show(data.areas && data.areas.features ? data.areas : { features: [] });
+        })
+        .catch(function () {
+          // Only the backdrop is missing: the map still takes a pin, and the server checks it.
+          show({ features: [] });
+        });
     }
   });
+
+  // --- previews of the chosen photos -----------------------------------------------------------
+  var photoInput = form.querySelector("#id_photos");
+  var previews = document.getElementById("photo-previews");
+  var previewUrls = [];
+  function showPreviews() {
+    previewUrls.forEach(function (url) {
+      URL.revokeObjectURL(url);
+    });
+    previewUrls = [];
+    previews.textContent = "";
+    var files = Array.prototype.slice.call(photoInput.files || []);
+    files.forEach(function (file) {
+      if (!/^image\//.test(file.type || "")) {
+        return;
+      }
+      var url = URL.createObjectURL(file);
+      previewUrls.push(url);
+      var img = document.createElement("img");
+      img.src = url;
+      img.alt = file.name || "";
+      img.decoding = "async";
+      previews.appendChild(img);
+    });
+    previews.hidden = previewUrls.length === 0;
+    previews.setAttribute("data-count", String(previewUrls.length));
+  }
+  if (photoInput && previews && window.URL && URL.createObjectURL) {
+    photoInput.addEventListener("change", showPreviews);
+  }
 
   // --- the proof of work ---------------------------------------------------------------------
   var pow = JSON.parse(document.getElementById("report-challenge-config").textContent);
