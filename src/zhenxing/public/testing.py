@@ -47,18 +47,23 @@ def reported_case(world: Any, category: Any, *, lat: float = 23.005, lng: float 
     )
 
 
-def closed_case(world: Any, category: Any) -> Case:
-    """`reported_case` accepted, dispatched to 社区甲, rectified with an after photo, closed."""
-    case = reported_case(world, category)
+def rectified_case(world: Any, category: Any, *, lat: float = 23.005) -> Case:
+    """`reported_case` accepted, dispatched to 社区甲, put right with an after photo, unchecked."""
+    case = reported_case(world, category, lat=lat)
     case = case_services.case_accept(case=case, actor=world.admin)
     case = case_services.case_dispatch(case=case, actor=world.admin, to=world.a)
     case = case_services.case_start(case=case, actor=world.secretary_a)
-    case = case_services.case_rectify(
+    return case_services.case_rectify(
         case=case,
         actor=world.secretary_a,
         note="已清理",
         photos=validate_photos([upload("after.jpg", jpeg_with_exif(color="green"))]),
     )
+
+
+def closed_case(world: Any, category: Any) -> Case:
+    """`rectified_case`, checked and closed by the office."""
+    case = rectified_case(world, category)
     return case_services.case_verify(case=case, actor=world.admin, passed=True)
 
 

@@ -22,6 +22,7 @@ from zhenxing.public.testing import (
     closed_case,
     jpeg_with_exif,
     publish_directly,
+    rectified_case,
     reported_case,
 )
 
@@ -124,19 +125,6 @@ def test_redact_and_publish(world, cats, private_media, page):
     assert not errors
 
 
-def _rectified(world, cats, lat: float):
-    case = reported_case(world, cats.garbage, lat=lat, lng=113.105)
-    case = case_services.case_accept(case=case, actor=world.admin)
-    case = case_services.case_dispatch(case=case, actor=world.admin, to=world.a)
-    case = case_services.case_start(case=case, actor=world.secretary_a)
-    return case_services.case_rectify(
-        case=case,
-        actor=world.secretary_a,
-        note="已清理",
-        photos=validate_photos([upload("after.jpg", jpeg_with_exif(color="green"))]),
-    )
-
-
 def test_desk_at_a_laptops_size(world, cats, private_media, page):
     """The desk's lists and a publishing page at 1366×900, in Chinese, as the office sees them."""
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -145,10 +133,10 @@ def test_desk_at_a_laptops_size(world, cats, private_media, page):
     page.set_viewport_size({"width": 1366, "height": 900})
     fixed = closed_case(world, cats.garbage)
     publish_directly(fixed, actor=world.admin, title="叠南路口暴露垃圾")
-    checking = _rectified(world, cats, 23.004)
+    checking = rectified_case(world, cats.garbage, lat=23.004)
     publish_directly(checking, actor=world.admin, title="村道旁垃圾堆放")
     candidate_fixed = closed_case(world, cats.garbage)
-    candidate_checking = _rectified(world, cats, 23.003)
+    candidate_checking = rectified_case(world, cats.garbage, lat=23.003)
     newest = reported_case(world, cats.garbage, lat=23.006, lng=113.106)
 
     log_in(page, "office", "/public/manage/")

@@ -11,10 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from zhenxing.cases import services as case_services
 from zhenxing.cases.models import PhotoKind
-from zhenxing.cases.photos import validate_photos
-from zhenxing.cases.testing import upload
 from zhenxing.core.models import AuditEntry
 from zhenxing.people.models import Role, RoleAssignment, User
 from zhenxing.public import services
@@ -23,8 +20,8 @@ from zhenxing.public.testing import (
     SECRET_MOBILE,
     SECRET_NAME,
     closed_case,
-    jpeg_with_exif,
     publish_directly,
+    rectified_case,
     reported_case,
 )
 
@@ -144,20 +141,6 @@ def test_published_list_shows_the_boards_words_beside_the_office_status(
     assert 'data-board-status="received"' in row and "已收到" in row
 
 
-def _rectified_case(world, cats, lat):
-    """A case put right with an after photo that the office has not checked yet."""
-    case = reported_case(world, cats.garbage, lat=lat, lng=113.105)
-    case = case_services.case_accept(case=case, actor=world.admin)
-    case = case_services.case_dispatch(case=case, actor=world.admin, to=world.a)
-    case = case_services.case_start(case=case, actor=world.secretary_a)
-    return case_services.case_rectify(
-        case=case,
-        actor=world.secretary_a,
-        note="已清理",
-        photos=validate_photos([upload("after.jpg", jpeg_with_exif(color="green"))]),
-    )
-
-
 def _candidate_order(html):
     return re.findall(r'id="candidate-(\d+)"', html)
 
@@ -166,7 +149,7 @@ def test_candidates_with_both_photos_come_first_closed_ones_first(
     world, cats, private_media, client_for
 ):
     closed = closed_case(world, cats.garbage)
-    rectified = _rectified_case(world, cats, 23.004)
+    rectified = rectified_case(world, cats.garbage, lat=23.004)
     newest_before_only = reported_case(world, cats.garbage, lat=23.006, lng=113.106)
     client = client_for(world.admin)
     html = client.get(url("manage"), {"tab": "candidates"}).content.decode()
