@@ -10,10 +10,16 @@ The work is a list of `Step`s run in order inside one transaction, each with
 its own progress bar; `--reset` runs the steps' `reset` functions in reverse
 order. A later feature (inspections, cases) adds its generator by appending a
 `Step` to `STEPS` with a `reset` that deletes its rows under the scaled roots.
+
+With `history` (the command's default) two more steps give every root, the
+demo's GC included, three years of cases and daily inspections before its
+own window (`demo.history`); `--reset` deletes those of the demo too (they
+are marked), and the demo's own rows stay.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 import time
 from collections.abc import Callable
@@ -27,6 +33,7 @@ from django.utils import timezone
 from zhenxing.core import audit
 from zhenxing.demo import cases as demo_cases
 from zhenxing.demo import data
+from zhenxing.demo import history as demo_history
 from zhenxing.demo.generator import MAX_COPIES, SCALED_PREFIX, CopyPlan, plan_copy
 from zhenxing.demo.guicheng import load_guicheng
 from zhenxing.demo.persist import Tick, write_members, write_orgs, write_regions, write_teams
@@ -45,9 +52,19 @@ class SeedError(Exception):
 @dataclass
 class SeedContext:
     scale: int
+    history: bool = False
+    # Mixed into the history's random draws: another seed, other data.
+    seed: str = "zhenxing-demo"
+    now: datetime.datetime = field(default_factory=timezone.now)
     # Plans of copies 2..scale, filled by the first step.
     plans: list[CopyPlan] = field(default_factory=list)
     created: dict[str, int] = field(default_factory=dict)
+
+    def roots(self) -> list[Region]:
+        """Every root: the demo's, then the copies' (in order)."""
+        codes = [data.ROOT_CODE] + [p.root_code for p in self.plans]
+        by_code = {r.code: r for r in Region.objects.filter(depth=1, code__in=codes)}
+        return [by_code[c] for c in codes if c in by_code]
 
 
 @dataclass(frozen=True)
@@ -58,6 +75,8 @@ class Step:
     run: Callable[[SeedContext, Tick], int]
     # Deletes this step's rows under the given scaled root paths; the number deleted.
     reset: Callable[[list[str]], int] | None = None
+    # Runs only when the seed makes the history.
+    history: bool = False
 
 
 def parse_scale(value: Any) -> int:
@@ -153,6 +172,22 @@ def _cases(ctx: SeedContext, tick: Tick) -> int:
     return written
 
 
+def _history_cases(ctx: SeedContext, tick: Tick) -> int:
+    counts = demo_history.write_case_history(
+        ctx.roots(), seed=ctx.seed, now=ctx.now, calendar=demo_cases.load_calendar(), tick=tick
+    )
+    ctx.created.update({k: v for k, v in counts.items() if k != "history cases"})
+    return counts["history cases"]
+
+
+def _history_inspections(ctx: SeedContext, tick: Tick) -> int:
+    counts = demo_history.write_inspection_history(
+        ctx.roots(), seed=ctx.seed, now=ctx.now, calendar=demo_cases.load_calendar(), tick=tick
+    )
+    ctx.created.update({k: v for k, v in counts.items() if k != "inspections"})
+    return counts["inspections"]
+
+
 STEPS: list[Step] = [
     Step("plans", lambda ctx: ctx.scale - 1, _plan),
     Step(
@@ -180,6 +215,19 @@ STEPS: list[Step] = [
         _cases,
         demo_cases.delete_cases_under,
     ),
+    Step(
+        "history cases",
+        lambda ctx: demo_history.cases_per_root() * len(ctx.roots()),
+        _history_cases,
+        demo_history.delete_history,
+        history=True,
+    ),
+    Step(
+        "inspections",
+        lambda ctx: demo_history.inspection_days(ctx.roots(), ctx.now, demo_cases.load_calendar()),
+        _history_inspections,
+        history=True,
+    ),
 ]
 
 
@@ -194,48 +242,76 @@ class SeedResult:
     base_loaded: bool
     seconds: float
     roots: list[str]
+    # Seconds each step took (the reset and the demo's load included), in order.
+    timings: dict[str, float] = field(default_factory=dict)
+    # Rows in the main tables once the seed is committed (all roots together).
+    totals: dict[str, int] = field(default_factory=dict)
 
 
 def seed_demo(
-    *, scale: int, reset: bool = False, password: str, stream: Any | None = None
+    *,
+    scale: int,
+    reset: bool = False,
+    password: str,
+    stream: Any | None = None,
+    history: bool = False,
+    seed: str = "zhenxing-demo",
 ) -> SeedResult:
     """Make copies 2..scale of the demo (and the demo itself when it is missing).
 
-    Refuses when scaled copies exist already, unless `reset`, which deletes
-    every scaled copy (ZS...) first, whatever scale made it; the demo (GC)
-    is kept. All of it is one transaction: a failure leaves nothing half-made.
+    Refuses when scaled copies (or the demo's history) exist already, unless
+    `reset`, which deletes every scaled copy (ZS...) and the demo's history
+    first, whatever scale made them; the demo's own rows are kept. With
+    `history`, every root gets three years of cases and inspections. All of
+    it is one transaction: a failure leaves nothing half-made.
     """
     scale = parse_scale(scale)
     started = time.monotonic()
-    ctx = SeedContext(scale=scale)
+    ctx = SeedContext(scale=scale, history=history, seed=seed)
     deleted = 0
     with transaction.atomic():
         existing = scaled_roots()
-        if existing and not reset:
+        had_history = demo_history.has_history()
+        if (existing or had_history) and not reset:
             codes = ", ".join(r.code for r in existing[:5]) + (" …" if len(existing) > 5 else "")
-            raise SeedError(
-                f"scaled demo copies already exist ({codes}); "
-                "run again with --reset to delete them and seed afresh"
-            )
-        if existing:
+            what = f"scaled demo copies already exist ({codes})" if existing else ""
+            if had_history:
+                what += ("; " if what else "") + "the demo carries an earlier seed's history"
+            raise SeedError(f"{what}; run again with --reset to delete them and seed afresh")
+        timings: dict[str, float] = {}
+        mark = time.monotonic()
+        if existing or had_history:
             paths = [r.path for r in existing]
             for step in reversed(STEPS):
                 if step.reset is not None:
                     deleted += step.reset(paths)
+            timings["reset"] = time.monotonic() - mark
         base_loaded = not Region.objects.filter(code=data.ROOT_CODE, depth=1).exists()
         if base_loaded:
+            mark = time.monotonic()
             load_guicheng(password=password, progress=stream)
+            timings["demo"] = time.monotonic() - mark
         for step in STEPS:
+            if step.history and not history:
+                continue
+            mark = time.monotonic()
             bar = ProgressBar(stream, total=step.total(ctx), label=step.label) if stream else None
             ctx.created[step.label] = step.run(ctx, bar.advance if bar else _ignore)
             if bar:
                 bar.finish()
+            timings[step.label] = time.monotonic() - mark
         audit.record(
             actor=None,
             action="demo.seed",
             summary=f"seed-demo --scale {scale}"
             + (f" (reset: {deleted} rows deleted)" if deleted else ""),
-            changes={"scale": scale, "created": ctx.created, "deleted": deleted},
+            changes={
+                "scale": scale,
+                "history": history,
+                "seed": seed,
+                "created": ctx.created,
+                "deleted": deleted,
+            },
         )
     return SeedResult(
         scale=scale,
@@ -244,7 +320,24 @@ def seed_demo(
         base_loaded=base_loaded,
         seconds=time.monotonic() - started,
         roots=[data.ROOT_CODE] + [p.root_code for p in ctx.plans],
+        timings=timings,
+        totals=_totals(),
     )
+
+
+def _totals() -> dict[str, int]:
+    from zhenxing.cases.models import Case, CaseEvent, CasePhoto
+    from zhenxing.inspections.models import Finding, Inspection
+
+    models = {
+        "regions": Region,
+        "cases": Case,
+        "case events": CaseEvent,
+        "case photos": CasePhoto,
+        "inspections": Inspection,
+        "findings": Finding,
+    }
+    return {label: model.objects.count() for label, model in models.items()}
 
 
 def _ignore(_: int) -> None:

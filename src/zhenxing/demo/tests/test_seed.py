@@ -10,9 +10,19 @@ from django.core.management.base import CommandError
 from shapely.geometry import shape
 from shapely.ops import unary_union
 
+from zhenxing.cases.models import Case
 from zhenxing.demo.progress import ProgressBar
 from zhenxing.people.models import PartyMember, PartyOrganization, User, WorkTeam
 from zhenxing.territory.models import Region
+
+
+@pytest.fixture(autouse=True)
+def _small_history(monkeypatch):
+    """The command makes the three-year history by default: a small one here."""
+    from zhenxing.demo import history
+
+    monkeypatch.setattr(history, "CASES_PER_YEAR", 20)
+    monkeypatch.setattr(history, "AREAS_PER_ROUND", 1)
 
 
 def _seed(*args: str) -> tuple[str, str]:
@@ -33,7 +43,11 @@ def test_scale_two_then_refuse_then_reset(db):
     assert WorkTeam.objects.count() == 44
     assert PartyOrganization.objects.filter(path__startswith="P-ZS002/").count() >= 100
     assert "100% territory" in err and "\r" in err
+    assert "100% history cases" in err and "100% inspections" in err
     assert "ZS002" in out
+    # The elapsed time, by step, and the rows the database now holds.
+    assert "Time by step: " in out and "history cases " in out
+    assert f"cases {Case.objects.count():,}" in out
 
     # The copies lie side by side: no area of one overlaps any area of the other.
     areas = [shape(g) for g in Region.objects.filter(depth=4).values_list("geometry", flat=True)]
@@ -66,9 +80,11 @@ def test_scale_two_then_refuse_then_reset(db):
 
 
 def test_scale_one_is_the_demo(db):
+    from zhenxing.demo import history
     from zhenxing.demo.guicheng import demo_counts
 
-    _seed()
+    _seed("--no-history")
+    assert not history.has_history()
     assert list(Region.objects.filter(depth=1).values_list("code", flat=True)) == ["GC"]
     assert demo_counts()["片区"] == 173
     assert User.objects.filter(username="secretary").exists()

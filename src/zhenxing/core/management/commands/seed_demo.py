@@ -19,8 +19,9 @@ def _scale(value: str) -> int:
 
 class Command(BaseCommand):
     help = (
-        "Seed N copies of the Guicheng demo territory and people for performance work: "
-        "copy 1 is the demo (GC), copies 2..N get roots ZS002..ZS00N."
+        "Seed N copies of the Guicheng demo for performance work: copy 1 is the demo (GC), "
+        "copies 2..N get roots ZS002..ZS00N; every copy gets three years of cases and daily "
+        "inspections before its own window (--no-history leaves them out)."
     )
 
     def add_arguments(self, parser) -> None:
@@ -36,17 +37,44 @@ class Command(BaseCommand):
             help="delete the copies an earlier seed made (not the demo) and seed afresh",
         )
         parser.add_argument(
+            "--no-history",
+            action="store_false",
+            dest="history",
+            help="only the copies' territory, people and recent cases: no three-year history",
+        )
+        parser.add_argument(
+            "--seed",
+            default="zhenxing-demo",
+            help="seed of the history's random draws (same seed and day: same data)",
+        )
+        parser.add_argument(
             "--password",
             default="zhenxing-demo",
             help="password of the demo accounts, used only when the demo itself is missing",
         )
 
-    def handle(self, *args, scale, reset: bool, password: str, **options) -> None:
+    def handle(
+        self,
+        *args,
+        scale,
+        reset: bool,
+        password: str,
+        history: bool = True,
+        seed: str = "zhenxing-demo",
+        **options,
+    ) -> None:
         from zhenxing.demo.guicheng import DemoRefused
         from zhenxing.demo.seed import SeedError, seed_demo
 
         try:
-            result = seed_demo(scale=scale, reset=reset, password=password, stream=self.stderr)
+            result = seed_demo(
+                scale=scale,
+                reset=reset,
+                password=password,
+                stream=self.stderr,
+                history=history,
+                seed=seed,
+            )
         except (SeedError, DemoRefused) as exc:
             raise CommandError(str(exc)) from None
         if result.deleted:
@@ -57,6 +85,10 @@ class Command(BaseCommand):
         copies = result.scale - 1
         roots = result.roots
         shown = ", ".join(roots) if len(roots) <= 4 else f"{roots[0]}, {roots[1]} … {roots[-1]}"
+        steps = ", ".join(f"{label} {seconds:.1f} s" for label, seconds in result.timings.items())
+        self.stdout.write(f"Time by step: {steps}.")
+        totals = ", ".join(f"{label} {n:,}" for label, n in result.totals.items())
+        self.stdout.write(f"Rows now: {totals}.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {copies} scaled cop{'y' if copies == 1 else 'ies'} in "
