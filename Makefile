@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: install demo test test-fast lint format lock messages chromium clean
+.PHONY: install demo test test-fast lint format lock messages chromium clean bench
 
 $(STAMP): requirements.lock pyproject.toml build-constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ install: $(STAMP)
 
 demo: install
 	$(BIN)/zhenxing demo --port $(PORT)
+
+# The benchmark (docs/scaling.md): PostgreSQL databases zx_bench1 and zx_bench10 are
+# dropped, seeded afresh and measured through a live gunicorn server. About 15–20 min on
+# 2 cores, most of it seeding N=10; BENCH_ARGS="--reuse" measures what is already there.
+bench: install
+	$(BIN)/zhenxing bench --scales 1,10 $(BENCH_ARGS)
 
 # Debian's chromium drives the browser tests (Playwright cannot download one here).
 chromium:

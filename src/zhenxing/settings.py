@@ -182,6 +182,10 @@ X_FRAME_OPTIONS = "DENY"
 # Audit rows record the client IP; behind a reverse proxy on the same host
 # that overwrites X-Real-IP, set TRUST_X_REAL_IP=1 to record the real client.
 TRUST_X_REAL_IP = env_bool("TRUST_X_REAL_IP", False)
+# `zhenxing bench` only: routes /bench/hello and /bench/intake, the baselines the
+# real endpoints are measured against (zhenxing.bench.views). Never on in production:
+# the intake baseline writes cases without any check. The bench's server sets it.
+ZHENXING_BENCH_VIEWS = env_bool("ZHENXING_BENCH_VIEWS", False)
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("plans/", include("zhenxing.plans.urls")),
     path("public/", include("zhenxing.public.urls")),
     path("open311/v2/", include("zhenxing.open311.urls")),
+    path("bench/", include("zhenxing.bench.urls")),  # empty unless ZHENXING_BENCH_VIEWS
     path("", include("zhenxing.core.urls")),
 ]
 

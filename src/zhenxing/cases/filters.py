@@ -53,7 +53,7 @@ from zhenxing.cases.models import CLOCK_STATES, OPEN_STATES, Case, Category, Sou
 from zhenxing.people.forms import StyledForm
 from zhenxing.people.models import Department
 from zhenxing.people.scopes import regions_visible_to
-from zhenxing.territory.models import area_depth
+from zhenxing.territory.models import PATH_SEP, area_depth
 
 OPEN = "open"
 # More words than this in a search are ignored: each one is a LIKE over two columns.
@@ -153,6 +153,11 @@ def _department_choices() -> list[tuple[str, str]]:
     return [("", str(_("All"))), *Department.objects.order_by("code").values_list("code", "name")]
 
 
+# More regions than this in the area select, and it shows only the top two levels and the
+# chosen region's subtree (see `_area_choices`).
+MAX_AREA_CHOICES = 300
+
+
 class CaseFilterForm(StyledForm):
     status = StatusField(
         label=_("Status"),
@@ -192,17 +197,39 @@ class CaseFilterForm(StyledForm):
         self.fields["assignee_department"].widget.choices = _LazyChoices(_department_choices)
 
     def _area_choices(self) -> list[tuple[str, str]]:
-        # Streets (below the areas) hold no cases; leaving them out keeps the select short.
-        regions = (
+        """Every region the user sees down to the areas, or, past a few hundred, less.
+
+        A county or a province has thousands of areas: a select listing them all
+        is unusable and costs more to render than the list itself. Then it lists
+        the user's top regions and the level below, and the subtree of the region
+        chosen, so choosing a community (and filtering) brings in its areas.
+        Streets (below the areas) hold no cases and are left out.
+        """
+        regions = list(
             regions_visible_to(self.user)
             .filter(depth__lte=area_depth())
             .order_by("path")
-            .values_list("code", "name", "depth")
+            .values_list("code", "name", "depth", "path")
         )
-        top = min((depth for _c, _n, depth in regions), default=1)
+        top = min((depth for _c, _n, depth, _p in regions), default=1)
+        if len(regions) > MAX_AREA_CHOICES:
+            chosen = str(self.data.get("area") or "").strip() if self.is_bound else ""
+            prefix = next(
+                (
+                    PATH_SEP.join(path.split(PATH_SEP)[: top + 1]) + PATH_SEP
+                    for code, _n, _d, path in regions
+                    if code == chosen
+                ),
+                None,
+            )
+            regions = [
+                row
+                for row in regions
+                if row[2] <= top + 1 or (prefix is not None and row[3].startswith(prefix))
+            ]
         return [
             ("", str(_("All"))),
-            *((code, f"{'　' * (depth - top)}{name}") for code, name, depth in regions),
+            *((code, f"{'　' * (depth - top)}{name}") for code, name, depth, _p in regions),
         ]
 
     def _by_code(self, name: str, model: type[Model], message: Any) -> Any:

@@ -212,3 +212,17 @@ def test_the_form_renders_its_choices_from_the_users_scope(world, cats):
     assert "社区甲" in html and "甲一片区" in html
     assert "社区乙" not in html and "乙一片区" not in html
     assert "环境卫生" in html and "暴露垃圾" in html and "城管办" in html
+
+
+def test_past_a_few_hundred_regions_the_area_select_lists_two_levels_and_the_chosen_subtree(
+    world, cats, monkeypatch
+):
+    from zhenxing.cases import filters
+
+    monkeypatch.setattr(filters, "MAX_AREA_CHOICES", 3)
+    html = CaseFilterForm(world.admin, None).as_div()
+    assert "社区甲" in html and "社区乙" in html
+    assert "甲一经济社" not in html and "甲一片区" not in html
+    chosen = CaseFilterForm(world.admin, {"area": "GC01-01-A"}).as_div()
+    assert "甲一经济社" in chosen and "甲一片区" in chosen and "甲二片区" in chosen
+    assert "乙一片区" not in chosen
