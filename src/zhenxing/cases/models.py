@@ -287,6 +287,15 @@ class Case(models.Model):
             models.Index(fields=["category", "status"], name="case_category_status"),
             models.Index(fields=["lat", "lng"], name="case_lat_lng"),
             models.Index(fields=["-reported_at", "-id"], name="case_reported_desc"),
+            # Open cases are a few percent of all history: the battle map's open and
+            # overdue counts and the queues read them through this small index
+            # instead of scanning every case ever reported.
+            models.Index(
+                fields=["region_path"],
+                name="case_open_path",
+                condition=~models.Q(status__in=["closed", "rejected"]),
+                opclasses=["varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:
