@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from zhenxing.core.middleware import client_ip
 from zhenxing.core.models import RateLimitHit
 
 
@@ -44,8 +45,6 @@ def network_of(request: Any) -> str | None:
     it, so counting single IPv6 addresses would let one machine spread its
     requests over millions of "clients".
     """
-    from zhenxing.core.middleware import client_ip
-
     ip = client_ip(request)
     if ip is None:
         return None

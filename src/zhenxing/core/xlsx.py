@@ -25,6 +25,15 @@ MAX_SHEET_TITLE = 31
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def cell_text(value: Any) -> str:
+    """A read cell as text: empty for nothing; 12, not "12.0", for a whole number as float."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
 def safe_cell_value(value: Any) -> Any:
     """A value that Excel shows as typed: control characters dropped, no formulas."""
     if not isinstance(value, str):

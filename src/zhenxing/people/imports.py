@@ -40,6 +40,7 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
 from zhenxing.core import audit
+from zhenxing.core.xlsx import cell_text
 from zhenxing.people.models import PartyMember, PartyOrganization, User, mobile_validator
 from zhenxing.people.permissions import (
     COMMUNITY_DEPTH,
@@ -274,22 +275,14 @@ def _read_rows(lines: Iterable[tuple[Any, ...]]) -> _Sheet:
 # --- cell parsing: each returns the clean value or raises ValueError(message) --
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _whole_number_text(value: Any) -> str:
     # A number that went through a text cell keeps its ".0": "13900000402.0".
-    return re.sub(r"^(\d+)\.0+$", r"\1", _text(value))
+    return re.sub(r"^(\d+)\.0+$", r"\1", cell_text(value))
 
 
 def _parse_mobile(value: Any) -> str:
     # Excel stores a typed-in number as a number: 13800138000 or 13800138000.0.
-    text = _whole_number_text(re.sub(r"[\s-]+", "", _text(value)))
+    text = _whole_number_text(re.sub(r"[\s-]+", "", cell_text(value)))
     try:
         mobile_validator(text)
     except ValidationError as exc:
@@ -301,9 +294,11 @@ def _parse_mobile(value: Any) -> str:
 
 
 def _parse_gender(value: Any) -> str:
-    text = _text(value).lower()
+    text = cell_text(value).lower()
     if text not in _GENDERS:
-        raise ValueError(_("Gender must be 男 or 女, not “%(value)s”.") % {"value": _text(value)})
+        raise ValueError(
+            _("Gender must be 男 or 女, not “%(value)s”.") % {"value": cell_text(value)}
+        )
     return _GENDERS[text]
 
 
@@ -345,7 +340,7 @@ def _parse_date(value: Any) -> datetime.date:
     elif isinstance(value, datetime.date):
         parsed = value
     else:
-        text = _text(value)
+        text = cell_text(value)
         try:
             parsed = _date_from_text(text)
         except (ValueError, OverflowError):  # 2001年13月1日, an impossible serial
@@ -361,21 +356,21 @@ def _parse_date(value: Any) -> datetime.date:
 
 
 def _parse_yes_no(value: Any) -> bool:
-    text = _text(value).lower()
+    text = cell_text(value).lower()
     if text in _YES:
         return True
     if text in _NO:
         return False
-    raise ValueError(_("Write 是 or 否, not “%(value)s”.") % {"value": _text(value)})
+    raise ValueError(_("Write 是 or 否, not “%(value)s”.") % {"value": cell_text(value)})
 
 
 _PARSERS: dict[str, Callable[[Any], Any]] = {
-    "name": _text,
+    "name": cell_text,
     "mobile": _parse_mobile,
     "gender": _parse_gender,
     "birth_year": _parse_birth_year,
-    "organization_code": _text,
-    "community_code": _text,
+    "organization_code": cell_text,
+    "community_code": cell_text,
     "joined_on": _parse_date,
     "holds_office": _parse_yes_no,
 }
@@ -436,7 +431,7 @@ def party_members_import(*, file: IO[bytes], filename: str = "", actor: Any) -> 
     for row in sheet.rows:
         clean: dict[str, Any] = {}
         for key, raw in row.values.items():
-            if _text(raw) == "":
+            if cell_text(raw) == "":
                 if _BY_KEY[key].required:
                     errors.add(row.number, key, _("This cell is required."))
                 continue

@@ -38,7 +38,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from zhenxing.core.xlsx import MAX_SHEET_TITLE, safe_cell_value
+from zhenxing.core.xlsx import MAX_SHEET_TITLE, cell_text, safe_cell_value
 from zhenxing.people.imports import _UNREADABLE
 from zhenxing.people.scopes import ALL, minimal_paths, regions_visible_to, scope_paths
 from zhenxing.plans import selectors, services
@@ -305,14 +305,6 @@ def _check_unpacked_size(data: bytes) -> None:
         raise _too_large()
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _normal(text: str) -> str:
     return re.sub(r"[\s_*＊]+", "", text).lower()
 
@@ -332,7 +324,7 @@ def _parse_week(value: Any) -> datetime.date | None:
         value = value.date()
     if isinstance(value, datetime.date):
         return value if value.weekday() == 0 else None
-    text = _text(value)
+    text = cell_text(value)
     try:
         if match := _WEEK_HEADER.fullmatch(text):
             year, number, month, day = match.groups()
@@ -352,7 +344,7 @@ def _parse_quantity(value: Any) -> Decimal | None:
     """A target from a cell: None when blank; raises ValueError(message) when not a target."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    shown = _text(value)
+    shown = cell_text(value)
     number: Decimal | None = None
     if isinstance(value, bool):
         number = None
@@ -432,11 +424,11 @@ def _read_sheet(data: bytes, errors: _Errors, *, title_prefix: str) -> _Sheet | 
             head.append(line or ())
             if len(head) >= HEADER_SEARCH_ROWS:
                 break
-        if not any(_text(v) for line in head for v in line):
+        if not any(cell_text(v) for line in head for v in line):
             raise _FileError(_("The worksheet is empty."), "A1")
         codes = {_normal(h) for h in CODE_HEADERS}
         header_index = next(
-            (i for i, line in enumerate(head) if any(_normal(_text(v)) in codes for v in line)),
+            (i for i, line in enumerate(head) if any(_normal(cell_text(v)) in codes for v in line)),
             None,
         )
         if header_index is None:
@@ -448,13 +440,13 @@ def _read_sheet(data: bytes, errors: _Errors, *, title_prefix: str) -> _Sheet | 
         _check_title(head[:header_index], title_prefix)
         header_row = header_index + 1
         header = head[header_index]
-        code_column = next(i for i, v in enumerate(header) if _normal(_text(v)) in codes)
+        code_column = next(i for i, v in enumerate(header) if _normal(cell_text(v)) in codes)
         info = {_normal(h) for h in INFO_HEADERS}
         weeks: list[tuple[int, datetime.date]] = []
         seen: dict[datetime.date, int] = {}
         blank_headers: list[int] = []
         for column, value in enumerate(header):
-            text = _text(value)
+            text = cell_text(value)
             if column == code_column or _normal(text) in info:
                 continue
             if not text:
@@ -499,7 +491,7 @@ def _read_sheet(data: bytes, errors: _Errors, *, title_prefix: str) -> _Sheet | 
         number = header_row
         for line in _chain(below, lines):
             number += 1
-            if all(_text(v) == "" for v in line):
+            if all(cell_text(v) == "" for v in line):
                 continue  # blank lines between blocks are common in hand-made sheets
             if len(rows) >= MAX_ROWS:
                 raise _FileError(
@@ -509,7 +501,7 @@ def _read_sheet(data: bytes, errors: _Errors, *, title_prefix: str) -> _Sheet | 
             rows.append((number, line))
         # A value under a column without a header: a week header was forgotten.
         for column in blank_headers:
-            if any(column < len(line) and _text(line[column]) for _n, line in rows):
+            if any(column < len(line) and cell_text(line[column]) for _n, line in rows):
                 errors.add(
                     _address(header_row, column),
                     _("This column holds values but its header names no week."),
@@ -536,7 +528,7 @@ def _check_title(above: list[tuple[Any, ...]], prefix: str) -> None:
     A hand-made sheet without that title is taken as meant for the task type chosen.
     """
     for index, line in enumerate(above):
-        text = _text(line[0]) if line else ""
+        text = cell_text(line[0]) if line else ""
         if text.startswith(PLAN_SHEET + "：") and not text.startswith(prefix):
             raise _FileError(
                 _("This sheet is “%(found)s”, not the plan of “%(expected)s”.")
@@ -595,9 +587,9 @@ def import_targets(
     # Areas by code, in one query, among the regions the actor may read: a code
     # elsewhere reads as unknown, so that the import tells nothing of other places.
     codes = {
-        _text(line[sheet.code_column])
+        cell_text(line[sheet.code_column])
         for _n, line in sheet.rows
-        if sheet.code_column < len(line) and _text(line[sheet.code_column])
+        if sheet.code_column < len(line) and cell_text(line[sheet.code_column])
     }
     regions = {r.code: r for r in regions_visible_to(actor).filter(code__in=codes)} if codes else {}
     depth = area_depth()
@@ -606,7 +598,7 @@ def import_targets(
     planned: list[tuple[Region, TaskType, datetime.date, Decimal | None]] = []
     for number, line in sheet.rows:
         code_cell = _address(number, sheet.code_column)
-        code = _text(line[sheet.code_column]) if sheet.code_column < len(line) else ""
+        code = cell_text(line[sheet.code_column]) if sheet.code_column < len(line) else ""
         area: Region | None = None
         if not code:
             errors.add(code_cell, _("The area code is missing."))

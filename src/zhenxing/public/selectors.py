@@ -273,39 +273,35 @@ def circular_photo_tokens(circular: Circular) -> set[str]:
     }
 
 
-def circular_public_photo(circular: Circular, token: str) -> PublicPhoto | None:
-    """What the public sees for a photo a published circular names: the board's copy.
+def circular_stand_ins(circular: Circular) -> dict[str, PublicPhoto]:
+    """{token the circular names: the public photo shown in its place}, in three queries.
 
-    The circular names the case's own photo; the public gets, in its place,
-    the office's public copy of the same kind (cropped, boxes blacked out)
+    The circular names the case's own photos; the public gets, in their place,
+    the office's public copies of the same kind (cropped, boxes blacked out)
     while the case is on the board, and nothing otherwise: a case never
     published, or taken off the board, shows no photo in any circular either.
     """
-    if token not in circular_photo_tokens(circular):
-        return None
-    source = CasePhoto.objects.filter(token=token).only("case_id", "kind").first()
-    if source is None:
-        return None
-    publication = (
-        published()
-        .filter(case_id=source.case_id)
-        .select_related("before_photo", "after_photo")
-        .first()
+    tokens = circular_photo_tokens(circular)
+    if not tokens:
+        return {}
+    sources = list(
+        CasePhoto.objects.filter(token__in=tokens).values_list("token", "case_id", "kind")
     )
-    if publication is None:
-        return None
-    if source.kind == "before":
-        return publication.before_photo
-    if source.kind == "after":
-        return publication.after_photo
-    return None
-
-
-def circular_shown_tokens(circular: Circular) -> set[str]:
-    """The tokens of a circular whose photos the public may see (see circular_public_photo)."""
-    return {
-        token for token in circular_photo_tokens(circular) if circular_public_photo(circular, token)
+    publications = {
+        p.case_id: p
+        for p in published()
+        .filter(case_id__in={case_id for _t, case_id, _k in sources})
+        .select_related("before_photo", "after_photo")
     }
+    stand_ins: dict[str, PublicPhoto] = {}
+    for token, case_id, kind in sources:
+        publication = publications.get(case_id)
+        if publication is None:
+            continue
+        copy = {"before": publication.before_photo, "after": publication.after_photo}.get(kind)
+        if copy is not None:
+            stand_ins[token] = copy
+    return stand_ins
 
 
 # --- the territory's outlines ------------------------------------------------------------

@@ -368,7 +368,7 @@ def circular(request: HttpRequest, pk: int) -> HttpResponse:
                 {**s, "live": live.get(s.get("number"))} for s in spots if isinstance(s, dict)
             ],
             "on_board": on_board,
-            "shown": selectors.circular_shown_tokens(found),
+            "shown": set(selectors.circular_stand_ins(found)),
             "incentives": content.get("incentives") or [],
             "sections": dict(circular_content.content_sections(content)),
         },
@@ -386,7 +386,7 @@ def circular_photo(request: HttpRequest, pk: int, token: str, variant: str) -> H
     if variant not in selectors.PHOTO_VARIANTS:
         raise Http404
     found = _published_circular_or_404(pk)
-    stand_in = selectors.circular_public_photo(found, token)
+    stand_in = selectors.circular_stand_ins(found).get(token)
     if stand_in is None:
         raise Http404
     return _serve_jpeg(request, stand_in.thumbnail if variant == "thumb" else stand_in.image)
