@@ -23,6 +23,21 @@ def env_str(name: str, default: str, environ: Mapping[str, str] | None = None) -
     return environ.get(name, default)
 
 
+def env_base_url(name: str, default: str, environ: Mapping[str, str] | None = None) -> str:
+    """An absolute http(s) origin such as https://zx.example.gov.cn, without a trailing slash."""
+    from urllib.parse import urlsplit
+
+    value = env_str(name, default, environ).strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise SettingError(
+            f"{name}={value!r} is not an absolute http(s) address such as https://zx.example.gov.cn"
+        )
+    return value
+
+
 def env_bool(name: str, default: bool, environ: Mapping[str, str] | None = None) -> bool:
     environ = os.environ if environ is None else environ
     if name not in environ:

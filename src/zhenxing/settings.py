@@ -15,7 +15,15 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from zhenxing.env import SettingError, env_bool, env_database, env_int, env_list, env_str
+from zhenxing.env import (
+    SettingError,
+    env_base_url,
+    env_bool,
+    env_database,
+    env_int,
+    env_list,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -80,6 +88,7 @@ INSTALLED_APPS = [
     "zhenxing.plans",
     "zhenxing.open311",
     "zhenxing.public",
+    "zhenxing.posts",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +247,10 @@ ZHENXING_PUBLIC_TITLE = env_str("ZHENXING_PUBLIC_TITLE", "")
 # email address), given as Open311 discovery's `contact`; empty, a sentence
 # naming the board and the rural revitalisation office.
 ZHENXING_PUBLIC_CONTACT = env_str("ZHENXING_PUBLIC_CONTACT", "")
+# The address printed in QR codes (the party members' responsibility signs):
+# an absolute origin such as https://zx.example.gov.cn, because a printed sign
+# outlives the request that made it; empty, the host the sign was printed from.
+ZHENXING_PUBLIC_BASE_URL = env_base_url("ZHENXING_PUBLIC_BASE_URL", "")
 # A resident's report: at most this many per client (IP address) an hour and a day.
 ZHENXING_REPORT_LIMIT_PER_HOUR = env_int("ZHENXING_REPORT_LIMIT_PER_HOUR", 5, minimum=1)
 ZHENXING_REPORT_LIMIT_PER_DAY = env_int("ZHENXING_REPORT_LIMIT_PER_DAY", 20, minimum=1)

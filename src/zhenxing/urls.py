@@ -23,6 +23,8 @@ urlpatterns = [
     path("assessment/", include("zhenxing.assessment.urls")),
     path("circulars/", include("zhenxing.assessment.urls_circulars")),
     path("plans/", include("zhenxing.plans.urls")),
+    path("posts/", include("zhenxing.posts.urls")),
+    path("public/posts/", include("zhenxing.posts.urls_public")),
     path("public/", include("zhenxing.public.urls")),
     path("open311/v2/", include("zhenxing.open311.urls")),
     path("bench/", include("zhenxing.bench.urls")),  # empty unless ZHENXING_BENCH_VIEWS

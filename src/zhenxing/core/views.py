@@ -55,6 +55,25 @@ def _inspections_today(user: Any) -> dict[str, int] | None:
     return {"total": total, "pending": pending, "scored": total - pending}
 
 
+def _my_posts(user: Any) -> dict[str, int] | None:
+    """A party member's card at the top: the posts they hold and their patrols this month.
+
+    None for a login that is not a party member holding a post, who gets no card.
+    """
+    from zhenxing.posts.models import Patrol
+    from zhenxing.posts.permissions import member_of, posts_held_by
+
+    member = member_of(user)
+    if member is None:
+        return None
+    posts = posts_held_by(member).count()
+    if not posts:
+        return None
+    month_start = timezone.localdate().replace(day=1)
+    patrols = Patrol.objects.filter(member=member, at__date__gte=month_start).count()
+    return {"posts": posts, "patrols": patrols}
+
+
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
@@ -83,5 +102,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "scope_root": scope_roots[0] if scope_roots else None,
             "figures": figures,
             "inspections_today": _inspections_today(user),
+            "my_posts": _my_posts(user),
         },
     )

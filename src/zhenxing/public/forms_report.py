@@ -72,6 +72,9 @@ class ResidentReportForm(PhotoFormMixin, StyledForm):
             }
         ),
     )
+    # The public token of the post whose sign the resident scanned (?post=…), carried
+    # through the POST; an unknown or retired post's token is ignored.
+    post = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
     # The proof of work, filled in by report.js just before the form is sent.
     challenge = forms.CharField(required=False, widget=forms.HiddenInput)
     counter = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -143,9 +146,11 @@ class ResidentReportForm(PhotoFormMixin, StyledForm):
         return bool((self.data.get("website") or "").strip())
 
     def pin(self) -> tuple[float | None, float | None]:
-        """The pin as sent, for the map when the form comes back."""
+        """The pin as sent, for the map when the form comes back (or as preset, unsent)."""
         if hasattr(self, "cleaned_data"):
             return self.cleaned_data.get("lat"), self.cleaned_data.get("lng")
+        if not self.is_bound:
+            return self.initial.get("lat"), self.initial.get("lng")
         return None, None
 
 

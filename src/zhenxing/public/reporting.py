@@ -25,6 +25,8 @@ from zhenxing.cases.services import CaseError, case_report
 from zhenxing.core import audit, ratelimit
 from zhenxing.core.ratelimit import Limit, Verdict
 from zhenxing.people.models import mobile_validator
+from zhenxing.posts.models import CaseOrigin, Post
+from zhenxing.posts.services import post_case_link
 from zhenxing.public.models import Publication, ReportChannel, ResidentReport
 from zhenxing.public.selectors import PublicStatus, TimelineStep, public_status, public_timeline
 from zhenxing.public.services import default_place
@@ -77,9 +79,12 @@ def resident_report_file(
     address: str = "",
     channel: str = ReportChannel.WEB,
     open311_client: Any = None,
+    post: Post | None = None,
 ) -> ResidentReport:
     """File an anonymous resident's report as a case and give it a tracking code.
 
+    `post`: the responsibility post whose sign the resident scanned
+    (`reportable_post`); the case is linked to it in the same transaction.
     Raises `CaseError` (message for the resident) for a bad category or a
     place outside the territory; nothing is written then.
     """
@@ -116,6 +121,8 @@ def resident_report_file(
                 continue
         else:  # pragma: no cover
             raise CaseError(_("Could not issue a tracking code; please try again."))
+        if post is not None:
+            post_case_link(actor=None, post=post, case=case, origin=CaseOrigin.RESIDENT)
         audit.record(
             actor=None,
             action="public.resident_report",
@@ -128,6 +135,18 @@ def resident_report_file(
             },
         )
     return report
+
+
+def reportable_post(token: str | None) -> Post | None:
+    """The active post with this public token (from its sign's QR code), or None.
+
+    A retired post's or an unknown token is no error: the resident files a
+    normal report.
+    """
+    token = (token or "").strip()
+    if not token or len(token) > 32:
+        return None
+    return Post.objects.select_related("region").filter(public_token=token, is_active=True).first()
 
 
 # Wrong tracking codes one client (an IPv4 address or an IPv6 /64) may try in an hour,

@@ -29,6 +29,7 @@ from zhenxing.territory.imports import (
     xlsx_template,
 )
 from zhenxing.territory.models import CODE_RE, Region, RegionLevel, area_depth, level_names
+from zhenxing.territory.panels import panels_for
 from zhenxing.territory.selectors import (
     COMMUNITY_DEPTH,
     community_code_of,
@@ -232,6 +233,8 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
             "people": people,
             "map_config": config,
             "has_map": bool(features),
+            # What other apps show for this region (the red grid and posts…).
+            "panels": panels_for(request, region),
         },
     )
 

@@ -129,3 +129,17 @@ def test_processes_starting_together_share_one_generated_key(tmp_path):
     ]
     keys = {p.communicate(timeout=120)[0].strip() for p in processes}
     assert len(keys) == 1 and len(keys.pop()) >= 50
+
+
+def test_a_base_url_is_an_origin_or_nothing():
+    from zhenxing.env import env_base_url
+
+    name = "ZHENXING_PUBLIC_BASE_URL"
+    assert env_base_url(name, "", {}) == ""
+    assert (
+        env_base_url(name, "", {name: "https://zx.example.gov.cn/"}) == "https://zx.example.gov.cn"
+    )
+    assert env_base_url(name, "", {name: "http://10.0.0.5:8000"}) == "http://10.0.0.5:8000"
+    for bad in ("zx.example.gov.cn", "ftp://zx.example.gov.cn", "https://", "https://a.cn/?x=1"):
+        with pytest.raises(SettingError, match=name):
+            env_base_url(name, "", {name: bad})

@@ -38,6 +38,7 @@ from zhenxing.public.reporting import (
     CODE_LENGTH,
     lookup_limited,
     normal_code,
+    reportable_post,
     resident_report_file,
     track_report,
 )
@@ -125,6 +126,8 @@ def _render_form(
 ) -> HttpResponse:
     context = {
         "form": form,
+        # The post whose sign the resident scanned, named above the form.
+        "reporting_post": reportable_post(form["post"].value()),
         "map_config": _map_config(form),
         "challenge_config": _challenge_config(),
         # A browser never re-fills a file input: say so rather than lose photos silently.
@@ -161,11 +164,24 @@ def _sent_before(request: HttpRequest, token: str) -> str | None:
     return request.session.get(SENT_SESSION_KEY, {}).get(_challenge_key(token))
 
 
+def _post_initial(request: HttpRequest) -> dict[str, Any]:
+    """From a post's sign (?post=<token>): the post carried along, the pin at its place."""
+    post = reportable_post(request.GET.get("post"))
+    if post is None:
+        return {}
+    lat, lng = post.lat, post.lng
+    if lat is None or lng is None:
+        lat, lng = post.region.centroid_lat, post.region.centroid_lng
+    if lat is None or lng is None:
+        return {"post": post.public_token}
+    return {"post": post.public_token, "lat": lat, "lng": lng}
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return _render_form(request, ResidentReportForm())
+        return _render_form(request, ResidentReportForm(initial=_post_initial(request)))
     form = ResidentReportForm(request.POST, request.FILES)
     if form.honeypot_filled:
         # Filled by a robot that fills every field; a person never sees it.
@@ -216,6 +232,7 @@ def report(request: HttpRequest) -> HttpResponse:
             lng=data["lng"],
             photos=data["photos"],
             mobile=data["mobile"],
+            post=reportable_post(data["post"]),
         )
     except CaseError as error:
         form.add_error(None, str(error))
