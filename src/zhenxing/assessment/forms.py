@@ -162,8 +162,10 @@ class RankingForm(PeriodForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("unit_kind") != UnitKind.AREA:
-            # The community filter applies to areas only; it is ignored, not refused.
+        if data.get("unit_kind") not in (UnitKind.AREA, UnitKind.POST_HOLDER):
+            # The community filter applies to the units inside a community (areas,
+            # and post holders, who are ranked with their community's path); for
+            # the others it is ignored, not refused.
             data["community"] = None
         return data
 

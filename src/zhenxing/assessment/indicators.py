@@ -9,7 +9,8 @@ last week). The exact definitions are in docs/assessment.md.
 
 `compute` runs a fixed number of queries whatever the number of units: it
 fetches the period's case rows and their events with `values()` once and
-sorts them to units in Python by territory path (or by department).
+sorts them to units in Python by territory path (or by department, or to
+the party members who held the post the case was raised at).
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ from zhenxing.assessment.periods import previous_start, span
 from zhenxing.cases.models import CLOCK_STATES, FINAL_STATES, Case, CaseEvent, EventKind, Status
 from zhenxing.core import audit
 from zhenxing.inspections.models import Inspection
-from zhenxing.people.models import Department
+from zhenxing.people.models import Department, PartyMember
+from zhenxing.posts.models import PostCase, PostClaim
 from zhenxing.territory.models import PATH_SEP, Region, area_depth
 from zhenxing.territory.selectors import COMMUNITY_DEPTH, path_codes, path_prefix_q
 
@@ -68,13 +70,16 @@ SHORT_OF_CASES = "few_cases"  # no inspection score and fewer cases than `min_ca
 # with the indicators' "<indicator>.num" / "<indicator>.den" entries.
 SHORTFALL_KEY = "rank.shortfall"
 
+# Units the covert inspections do not score (they inspect areas): no inspection score.
+NOT_INSPECTED = frozenset({UnitKind.DEPARTMENT, UnitKind.POST_HOLDER})
+
 
 @dataclass(frozen=True)
 class Unit:
     kind: str  # UnitKind
-    key: str  # region code, or department code
+    key: str  # region code, department code, or a post holder's member pk (as text)
     name: str
-    path: str  # region path; "" for a department
+    path: str  # region path (a post holder's: their community's); "" for a department
     pk: int
 
 
@@ -173,13 +178,42 @@ def _depth_of(kind: str) -> int:
 
 
 def units_of(kind: str, paths: list[str] | None = None) -> list[Unit]:
-    """The units of `kind`: communities or areas under `paths` (None: all), or every department.
+    """The units of `kind`: communities or areas under `paths` (None: all), or every department,
+    or the party members holding a post under `paths` today.
 
     Departments have no territory, so `paths` does not narrow them.
     """
     if kind == UnitKind.DEPARTMENT:
         return _department_units()
+    if kind == UnitKind.POST_HOLDER:
+        return _post_holder_units(paths)
     return _region_units(kind, _depth_of(kind), paths)
+
+
+def _post_holder_units(paths: list[str] | None, today: datetime.date | None = None) -> list[Unit]:
+    """Party members holding at least one active post under `paths` today, by community and name.
+
+    A member who held posts only in the past is not assessed any more: the
+    figures are about the people on duty now.
+    """
+    today = today or timezone.localdate()
+    holding = (
+        PostClaim.objects.filter(
+            post__is_active=True,
+            started_on__lte=today,
+        )
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
+        .filter(path_prefix_q(paths, "post__region__path"))
+    )
+    rows = (
+        PartyMember.objects.filter(pk__in=holding.values("member_id"))
+        .order_by("region__path", "name", "pk")
+        .values_list("pk", "name", "region__path")
+    )
+    return [
+        Unit(kind=UnitKind.POST_HOLDER, key=str(pk), name=name, path=path, pk=pk)
+        for pk, name, path in rows
+    ]
 
 
 def _department_units() -> list[Unit]:
@@ -207,6 +241,8 @@ def unit_for(kind: str, key: str) -> Unit | None:
         if dept is None:
             return None
         return Unit(kind=kind, key=dept[1], name=dept[2], path="", pk=dept[0])
+    if kind == UnitKind.POST_HOLDER:
+        return _post_holder_for(key)
     if kind not in (UnitKind.COMMUNITY, UnitKind.AREA):
         return None
     row = (
@@ -217,6 +253,60 @@ def unit_for(kind: str, key: str) -> Unit | None:
     if row is None:
         return None
     return Unit(kind=kind, key=row[1], name=row[2], path=row[3], pk=row[0])
+
+
+def _post_holder_for(key: str) -> Unit | None:
+    """The member with this pk if they have ever held a post (else None: not a post holder).
+
+    Looser than `units_of`, which lists today's holders only: a closed
+    period's snapshot may name a member who has left their post since, and
+    their figures stay open to explanation.
+    """
+    if not key.isascii() or not key.isdigit() or len(key) > 18:
+        return None
+    row = (
+        PartyMember.objects.filter(pk=int(key), post_claims__isnull=False)
+        .values_list("pk", "name", "region__path")
+        .first()
+    )
+    if row is None:
+        return None
+    return Unit(kind=UnitKind.POST_HOLDER, key=str(row[0]), name=row[1], path=row[2], pk=row[0])
+
+
+def post_holders_of_cases(case_ids: Iterable[int], members: Iterable[int]) -> dict[int, list[int]]:
+    """case pk → the members (among `members`) who held the case's post when it was reported.
+
+    A case raised at a post (`PostCase`: found on a patrol, or reported by a
+    resident at the sign) is the responsibility of everyone holding that post
+    on the local day it was reported; a claim that started later or had
+    ended before does not make it theirs. Two queries.
+    """
+    links = list(
+        PostCase.objects.filter(case_id__in=list(case_ids)).values_list(
+            "case_id", "post_id", "case__reported_at"
+        )
+    )
+    if not links:
+        return {}
+    claims: dict[int, list[tuple[int, datetime.date, datetime.date | None]]] = defaultdict(list)
+    for post_id, member_id, started_on, ended_on in PostClaim.objects.filter(
+        post_id__in={post_id for _case, post_id, _at in links}, member_id__in=list(members)
+    ).values_list("post_id", "member_id", "started_on", "ended_on"):
+        claims[post_id].append((member_id, started_on, ended_on))
+    holders: dict[int, list[int]] = {}
+    for case_id, post_id, reported_at in links:
+        day = timezone.localtime(reported_at).date()
+        held = sorted(
+            {
+                member_id
+                for member_id, started_on, ended_on in claims.get(post_id, [])
+                if started_on <= day and (ended_on is None or day <= ended_on)
+            }
+        )
+        if held:
+            holders[case_id] = held
+    return holders
 
 
 # --- time -----------------------------------------------------------------------
@@ -360,7 +450,11 @@ CASE_FIELDS = (
 
 
 def case_histories(
-    start: datetime.datetime, end: datetime.datetime, paths: list[str] | None
+    start: datetime.datetime,
+    end: datetime.datetime,
+    paths: list[str] | None,
+    *,
+    at_posts: bool = False,
 ) -> list[CaseHistory]:
     """Every case that can count in [start, end), with its events before `end` (two queries).
 
@@ -370,12 +464,15 @@ def case_histories(
     dispatch) or is cleared (send-back, which leaves the case open), so a
     finished case whose deadline now lies before the start had it there at
     the end too. Rejected cases never had a deadline and drop out.
+    `at_posts`: only the cases raised at a responsibility post.
     """
     cases = (
         Case.objects.filter(reported_at__lt=end)
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start) | Q(deadline__gte=start))
         .filter(path_prefix_q(paths, "region_path"))
     )
+    if at_posts:
+        cases = cases.filter(post_link__isnull=False)
     histories = {row["id"]: CaseHistory(row) for row in cases.values(*CASE_FIELDS)}
     if not histories:
         return []
@@ -440,7 +537,7 @@ def _values(tally: _Tally, *, with_inspections: bool) -> dict[str, IndicatorValu
     elif with_inspections:
         values[Indicator.INSPECTION_SCORE] = IndicatorValue(num=0, den=0, value=None, score=None)
     else:
-        # Departments are not inspected.
+        # Departments and post holders are not inspected.
         values[Indicator.INSPECTION_SCORE] = IndicatorValue(
             num=None, den=None, value=None, score=None
         )
@@ -484,7 +581,7 @@ def shortfall_of(
     """Why a unit falls short of the scheme's minimum of evidence to be ranked ([] if it does not).
 
     A unit is ranked only if (it has an inspection score, when the scheme
-    requires one — never for departments, which are not inspected) and (it
+    requires one — never for departments and post holders, which are not inspected) and (it
     has an inspection score, or at least `min_cases_to_rank` distinct cases
     in its indicators' denominators). Otherwise a missing figure would simply
     drop out of the weighting, and an area nobody inspected could top the
@@ -495,7 +592,7 @@ def shortfall_of(
     if inspected:
         return []
     shortfall = []
-    if scheme.inspection_required_to_rank and unit_kind != UnitKind.DEPARTMENT:
+    if scheme.inspection_required_to_rank and unit_kind not in NOT_INSPECTED:
         shortfall.append(SHORT_OF_INSPECTION)
     if len(case_evidence(evidence)) < scheme.min_cases_to_rank:
         shortfall.append(SHORT_OF_CASES)
@@ -546,7 +643,8 @@ def compute(
     """Every unit of `unit_kind` (under `paths`) scored for `period` from live data, ranked.
 
     A bounded number of queries: units, scheme weights, cases, events, and
-    the inspections (or the relapses' original cases for departments).
+    the inspections (or the relapses' original cases for departments, or the
+    cases' posts and their claims for post holders).
     """
     scheme = scheme or active_scheme()
     weights = scheme_weights(scheme)
@@ -554,21 +652,42 @@ def compute(
     # Open and overdue are taken at the period's end, or now while it runs.
     moment = min(end, now or timezone.now())
     is_department = unit_kind == UnitKind.DEPARTMENT
-    depth = 0 if is_department else _depth_of(unit_kind)
-    units = _department_units() if is_department else _region_units(unit_kind, depth, paths)
+    is_post_holder = unit_kind == UnitKind.POST_HOLDER
+    depth = 0 if is_department or is_post_holder else _depth_of(unit_kind)
+    if is_department:
+        units = _department_units()
+    elif is_post_holder:
+        units = _post_holder_units(paths, timezone.localdate(now) if now else None)
+    else:
+        units = _region_units(unit_kind, depth, paths)
     by_key: dict[Any, Unit] = (
-        {u.pk: u for u in units} if is_department else {u.path: u for u in units}
+        {u.pk: u for u in units} if is_department or is_post_holder else {u.path: u for u in units}
     )
-    # Departments have no territory: their cases may lie anywhere.
-    histories = case_histories(start, end, None if is_department else paths)
+    # Departments have no territory: their cases may lie anywhere. A post
+    # holder's cases are the ones raised at the posts they held.
+    histories = case_histories(
+        start, end, None if is_department else paths, at_posts=is_post_holder
+    )
     tallies: dict[Any, _Tally] = {}
     for key in by_key:
         tallies[key] = _Tally()
 
-    def tally_for(history: CaseHistory, at: datetime.datetime) -> _Tally | None:
+    holders: dict[int, list[int]] = {}
+    if is_post_holder and histories and tallies:
+        holders = post_holders_of_cases((h.row["id"] for h in histories), tallies)
+
+    def tallies_for(history: CaseHistory, at: datetime.datetime) -> list[_Tally]:
+        if is_post_holder:
+            return [tallies[m] for m in holders.get(history.row["id"], ()) if m in tallies]
         if is_department:
-            return tallies.get(history.department_at(at))
-        return tallies.get(_unit_path_of(history.row["region_path"], depth))
+            tally = tallies.get(history.department_at(at))
+        else:
+            tally = tallies.get(_unit_path_of(history.row["region_path"], depth))
+        return [] if tally is None else [tally]
+
+    def add(targets: list[_Tally], key: str, item: Any) -> None:
+        for tally in targets:
+            tally.add(key, item)
 
     relapse_origin_department: dict[int, int | None] = {}
     if is_department:
@@ -584,9 +703,9 @@ def compute(
         status_end = history.status_at(end)
         if status_end is None:
             continue
-        at_end = tally_for(history, end)
+        at_end = tallies_for(history, end)
 
-        if at_end is not None:
+        if at_end:
             # Closure and on-time closure: due in the period, not rejected, not deferred.
             deadline = history.deadline_at(end)
             if (
@@ -595,21 +714,21 @@ def compute(
                 and status_end not in (Status.REJECTED, Status.DEFERRED)
             ):
                 for indicator in (Indicator.CLOSURE_RATE, Indicator.ON_TIME_RATE):
-                    at_end.add(f"{indicator}.den", number)
+                    add(at_end, f"{indicator}.den", number)
                 if status_end == Status.CLOSED:
-                    at_end.add(f"{Indicator.CLOSURE_RATE}.num", number)
+                    add(at_end, f"{Indicator.CLOSURE_RATE}.num", number)
                     if row["closed_on_time"]:
-                        at_end.add(f"{Indicator.ON_TIME_RATE}.num", number)
+                        add(at_end, f"{Indicator.ON_TIME_RATE}.num", number)
 
             # Rework: handled (rectified) in the period, failed verification at least once.
             if history.any_event(EventKind.RECTIFIED, start, end):
-                at_end.add(f"{Indicator.REWORK_RATE}.den", number)
+                add(at_end, f"{Indicator.REWORK_RATE}.den", number)
                 if history.any_event(EventKind.VERIFY_FAILED, None, end):
-                    at_end.add(f"{Indicator.REWORK_RATE}.num", number)
+                    add(at_end, f"{Indicator.REWORK_RATE}.num", number)
 
             # Relapse: the denominator is the cases closed in the period.
             if history.closed_within(start, end):
-                at_end.add(f"{Indicator.RELAPSE_RATE}.den", number)
+                add(at_end, f"{Indicator.RELAPSE_RATE}.den", number)
 
         # A relapse reported in the period (and not rejected as no case at all).
         if (
@@ -618,27 +737,29 @@ def compute(
             and status_end != Status.REJECTED
         ):
             if is_department:
-                target = tallies.get(relapse_origin_department.get(row["relapse_of_id"]))
+                origin = tallies.get(relapse_origin_department.get(row["relapse_of_id"]))
+                targets = [] if origin is None else [origin]
             else:
-                target = at_end
-            if target is not None:
-                target.add(f"{Indicator.RELAPSE_RATE}.num", number)
+                # A relapse at a post is its holders' (a relapse is found at the same place).
+                targets = at_end
+            add(targets, f"{Indicator.RELAPSE_RATE}.num", number)
 
         # Overdue: open at the moment, in a clock state with its deadline passed.
         status_then = history.status_at(moment)
         if status_then is not None and status_then not in FINAL_STATES:
-            then = tally_for(history, moment)
-            if then is not None:
-                then.add(f"{Indicator.OVERDUE_RATE}.den", number)
+            then = tallies_for(history, moment)
+            if then:
+                add(then, f"{Indicator.OVERDUE_RATE}.den", number)
                 deadline_then = history.deadline_at(moment)
                 if (
                     status_then in CLOCK_STATES
                     and deadline_then is not None
                     and deadline_then < moment
                 ):
-                    then.add(f"{Indicator.OVERDUE_RATE}.num", number)
+                    add(then, f"{Indicator.OVERDUE_RATE}.num", number)
 
-    if not is_department:
+    inspected = unit_kind not in NOT_INSPECTED
+    if inspected:
         inspections = (
             Inspection.objects.scored()
             .between(period.start, period.end)
@@ -656,7 +777,7 @@ def compute(
     results = []
     for key, unit in by_key.items():
         tally = tallies[key]
-        values = _values(tally, with_inspections=not is_department)
+        values = _values(tally, with_inspections=inspected)
         evidence = {name: sorted(items) for name, items in sorted(tally.sets.items())}
         shortfall = shortfall_of(
             values=values, evidence=evidence, scheme=scheme, unit_kind=unit_kind
@@ -686,6 +807,9 @@ def _from_snapshots(rows: Iterable[ScoreSnapshot], unit_kind: str) -> list[UnitR
     keys = [r.unit_key for r in rows]
     if unit_kind == UnitKind.DEPARTMENT:
         pks = dict(Department.objects.filter(code__in=keys).values_list("code", "pk"))
+    elif unit_kind == UnitKind.POST_HOLDER:
+        # A post holder's key is their member pk.
+        pks = {key: int(key) for key in keys if key.isdigit()}
     else:
         pks = dict(Region.objects.filter(code__in=keys).values_list("code", "pk"))
     results = [

@@ -72,11 +72,16 @@ class Period(models.Model):
 
 
 class UnitKind(models.TextChoices):
-    """What is assessed. (Party-member post holders join with the posts module.)"""
+    """What is assessed (DOMAIN.md §4).
+
+    A post holder is a party member holding a responsibility post
+    (`zhenxing.posts`): assessed on the cases raised at the posts they held.
+    """
 
     COMMUNITY = "community", _("Community")
     AREA = "area", _("Area")
     DEPARTMENT = "department", _("Department")
+    POST_HOLDER = "post_holder", _("Post holder")
 
 
 class Indicator(models.TextChoices):

@@ -8,7 +8,9 @@ cases (`demo.cases`: categories, holiday calendar, ~3,000 cases over the
 last four months) and the covert inspections (`demo.inspections`: twelve
 weeks of rounds and scores, with their published weekly circulars) and the
 plan (`demo.plans`: campaigns, weekly targets, daily arrangements and
-progress reports) are added once, relative to the time of the first load.
+progress reports) and the party members' responsibility posts (`demo.posts`:
+584 posts, their claims, the red grid and months of patrol logs) are added
+once, relative to the time of the first load.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from zhenxing.demo.generator import CopyPlan, plan_copy
 from zhenxing.demo.inspections import load_inspections
 from zhenxing.demo.persist import write_members, write_orgs, write_regions, write_teams
 from zhenxing.demo.plans import load_plans
+from zhenxing.demo.posts import load_posts, post_counts
 from zhenxing.demo.public import load_public
 from zhenxing.inspections.models import Inspection
 from zhenxing.open311.models import Open311Client
@@ -163,6 +166,16 @@ def load_guicheng(*, password: str, progress: Any | None = None) -> DemoSummary:
             if created["weekly_targets"]
             else "plans: the demo has its plan table already"
         )
+        post_loaded = load_posts()
+        for key, value in post_loaded.items():
+            created[key] = value
+        say(
+            f"posts: {created['posts']} responsibility posts, {created['post_claims']} claims, "
+            f"{created['grid_assignments']} red-grid assignments, {created['patrols']} patrols "
+            f"({created['post_cases']} found a problem) added"
+            if created["posts"]
+            else "posts: the demo has its responsibility posts already"
+        )
         public_counts = load_public(actor=User.objects.filter(username="admin").first())
         created["publications"] = public_counts["publications"]
         had_client = Open311Client.objects.filter(key_hash=key_hash(DEMO_KEY)).exists()
@@ -215,6 +228,7 @@ def demo_counts(root_code: str = data.ROOT_CODE) -> dict[str, int]:
         "曝光": Publication.objects.filter(
             case__region_path__startswith=prefix, is_published=True
         ).count(),
+        **post_counts(root_code),
     }
 
 

@@ -96,7 +96,13 @@ def test_closing_writes_a_snapshot_for_every_unit_of_every_kind(world, week47, s
 
     entry = AuditEntry.objects.get(action="assessment.period_close")
     assert entry.object_id == str(week47.pk)
-    assert entry.changes["snapshots"] == {"community": 2, "area": 3, "department": 1}
+    # No party member holds a post in this world: the post-holder kind is computed, and empty.
+    assert entry.changes["snapshots"] == {
+        "community": 2,
+        "area": 3,
+        "department": 1,
+        "post_holder": 0,
+    }
 
 
 def test_a_closed_periods_ranking_reads_the_snapshot_in_the_same_shape(

@@ -73,6 +73,10 @@ def test_load_builds_the_demo(db):
         "每日安排",
         "进度上报",
         "曝光",
+        "责任岗",
+        "认岗党员",
+        "巡查人次",
+        "红色网格",
     ]
     assert summary.counts["曝光"] > 0
     assert "demo-open311-key" in stream.getvalue()
