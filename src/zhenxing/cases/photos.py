@@ -316,6 +316,23 @@ def store_original(*, folder: str, photo: ValidatedPhoto, actor: Any) -> dict[st
     }
 
 
+def derivatives_after_commit(make: Any, photo_ids: Sequence[int]) -> None:
+    """Enqueue `make` (a task taking a photo's id) for each new photo once the write commits.
+
+    Inspection scores, progress reports and patrols store their photos in their
+    own transaction; a worker must not look for a row that is not committed yet.
+    """
+    ids = list(photo_ids)
+    if not ids:
+        return
+
+    def enqueue() -> None:
+        for pk in ids:
+            make.enqueue(pk)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
 def save_photos(
     *, case: Any, event: Any, kind: str, photos: Sequence[ValidatedPhoto], actor: Any
 ) -> list[CasePhoto]:

@@ -44,6 +44,7 @@ from zhenxing.cases.photos import (
     MAX_PHOTOS,
     PhotoError,
     ValidatedPhoto,
+    derivatives_after_commit,
     files_removed_on_error,
     first_gps,
     private_storage,
@@ -65,6 +66,7 @@ from zhenxing.inspections.models import (
     TemplateStatus,
 )
 from zhenxing.inspections.selectors import draw_from, eligible_areas, templates_for_areas
+from zhenxing.inspections.tasks import make_inspection_photo_derivatives
 from zhenxing.people.models import Role
 from zhenxing.people.scopes import (
     ALL,
@@ -142,19 +144,6 @@ def _write_lock_busy_is_conflict() -> contextlib.AbstractContextManager[None]:
 def _administers_path(actor: Any, path: str) -> bool:
     paths = office_admin_paths(actor)
     return paths is ALL or any(path.startswith(p) for p in paths)
-
-
-def _enqueue_derivatives(photo_ids: list[int]) -> None:
-    if not photo_ids:
-        return
-
-    def enqueue() -> None:
-        from zhenxing.inspections.tasks import make_inspection_photo_derivatives
-
-        for pk in photo_ids:
-            make_inspection_photo_derivatives.enqueue(pk)
-
-    transaction.on_commit(enqueue, robust=True)
 
 
 # --- checklists (templates) -------------------------------------------------------
@@ -839,7 +828,7 @@ def inspection_submit(
         for finding, f in created:
             if f.open_case:
                 _open_case(finding=finding, inspection=locked, actor=actor, description="")
-        _enqueue_derivatives(photo_ids)
+        derivatives_after_commit(make_inspection_photo_derivatives, photo_ids)
     return locked
 
 

@@ -63,7 +63,7 @@ HEADER_SEARCH_ROWS = 5
 # What a damaged or foreign file raises while openpyxl reads it: a broken zip,
 # a missing part, malformed XML (xml.etree's ParseError and lxml's
 # XMLSyntaxError are both SyntaxErrors), no worksheet at all.
-_UNREADABLE = (
+UNREADABLE = (
     zipfile.BadZipFile,
     zlib.error,
     InvalidFileException,
@@ -172,7 +172,7 @@ class _Sheet:
 _HEADER_NOTE = re.compile(r"[(（][^()（）]*[)）]$")
 
 
-def _normal_header(text: str) -> str:
+def normal_header(text: str) -> str:
     """Lower case, no whitespace (line breaks and full-width spaces too), no
     underscores, no required-marks or trailing note."""
     text = re.sub(r"[\s_]+", "", text).lower().strip("*＊")
@@ -180,7 +180,7 @@ def _normal_header(text: str) -> str:
 
 
 _HEADER_KEYS = {
-    _normal_header(name): column.key
+    normal_header(name): column.key
     for column in COLUMNS
     for name in (column.header, column.english, *column.aliases)
 }
@@ -189,9 +189,9 @@ _HEADER_KEYS = {
 def _header_key(value: Any) -> str | None:
     if value is None:
         return None
-    text = _normal_header(str(value))
+    text = normal_header(str(value))
     for candidate in (text, *re.split(r"[/／]", text)):
-        key = _HEADER_KEYS.get(_normal_header(candidate))
+        key = _HEADER_KEYS.get(normal_header(candidate))
         if key:
             return key
     return None
@@ -206,7 +206,7 @@ def _positions(line: tuple[Any, ...] | None) -> dict[str, int]:
     return positions
 
 
-def _blank(value: Any) -> bool:
+def blank_cell(value: Any) -> bool:
     return value is None or str(value).strip() == ""
 
 
@@ -214,19 +214,19 @@ def _read(file: IO[bytes]) -> _Sheet:
     """The header row, the column positions and the non-empty data rows of the first sheet."""
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
-    except _UNREADABLE as exc:
-        raise _unreadable() from exc
+    except UNREADABLE as exc:
+        raise unreadable_file() from exc
     try:
         # Rows are parsed lazily, as they are read: a damaged sheet fails
         # here, in the loop, not when the workbook opens.
         return _read_rows(workbook.worksheets[0].iter_rows(values_only=True))
-    except _UNREADABLE as exc:
-        raise _unreadable() from exc
+    except UNREADABLE as exc:
+        raise unreadable_file() from exc
     finally:
         workbook.close()
 
 
-def _unreadable() -> ImportFileError:
+def unreadable_file() -> ImportFileError:
     return ImportFileError(
         _(
             "The file is not a readable .xlsx workbook. "
@@ -261,7 +261,7 @@ def _read_rows(lines: Iterable[tuple[Any, ...]]) -> _Sheet:
         }
         # Only the columns we read count: a pre-numbered 序号 column or a
         # remark does not make an otherwise empty row a member.
-        if all(_blank(v) for v in values.values()):
+        if all(blank_cell(v) for v in values.values()):
             continue
         if len(rows) >= MAX_ROWS:
             raise ImportFileError(
@@ -280,7 +280,7 @@ def _whole_number_text(value: Any) -> str:
     return re.sub(r"^(\d+)\.0+$", r"\1", cell_text(value))
 
 
-def _parse_mobile(value: Any) -> str:
+def parse_mobile_cell(value: Any) -> str:
     # Excel stores a typed-in number as a number: 13800138000 or 13800138000.0.
     text = _whole_number_text(re.sub(r"[\s-]+", "", cell_text(value)))
     try:
@@ -334,7 +334,7 @@ def _date_from_text(text: str) -> datetime.date | None:
     return None
 
 
-def _parse_date(value: Any) -> datetime.date:
+def parse_date_cell(value: Any) -> datetime.date:
     if isinstance(value, datetime.datetime):
         parsed: datetime.date | None = value.date()
     elif isinstance(value, datetime.date):
@@ -366,12 +366,12 @@ def _parse_yes_no(value: Any) -> bool:
 
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "name": cell_text,
-    "mobile": _parse_mobile,
+    "mobile": parse_mobile_cell,
     "gender": _parse_gender,
     "birth_year": _parse_birth_year,
     "organization_code": cell_text,
     "community_code": cell_text,
-    "joined_on": _parse_date,
+    "joined_on": parse_date_cell,
     "holds_office": _parse_yes_no,
 }
 

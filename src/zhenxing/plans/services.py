@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from zhenxing.cases.photos import (
     MAX_PHOTOS,
     ValidatedPhoto,
+    derivatives_after_commit,
     files_removed_on_error,
     store_original,
 )
@@ -49,6 +50,7 @@ from zhenxing.plans.models import (
     WeeklyTarget,
     monday_of,
 )
+from zhenxing.plans.tasks import make_progress_photo_derivatives
 from zhenxing.territory.models import Region, area_depth
 from zhenxing.territory.selectors import community_path
 
@@ -487,19 +489,6 @@ def arrangement_cancel(
 # --- progress ---------------------------------------------------------------------------
 
 
-def _enqueue_derivatives(photo_ids: list[int]) -> None:
-    if not photo_ids:
-        return
-
-    def enqueue() -> None:
-        from zhenxing.plans.tasks import make_progress_photo_derivatives
-
-        for pk in photo_ids:
-            make_progress_photo_derivatives.enqueue(pk)
-
-    transaction.on_commit(enqueue, robust=True)
-
-
 def progress_report(
     *,
     actor: Any,
@@ -587,5 +576,5 @@ def progress_report(
                 "photos": len(photo_ids),
             },
         )
-        _enqueue_derivatives(photo_ids)
+        derivatives_after_commit(make_progress_photo_derivatives, photo_ids)
     return report

@@ -39,7 +39,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from zhenxing.core.xlsx import MAX_SHEET_TITLE, cell_text, safe_cell_value
-from zhenxing.people.imports import _UNREADABLE
+from zhenxing.people.imports import UNREADABLE
 from zhenxing.people.scopes import ALL, minimal_paths, regions_visible_to, scope_paths
 from zhenxing.plans import selectors, services
 from zhenxing.plans.models import Campaign, TaskType, monday_of
@@ -285,7 +285,7 @@ def _too_large() -> _FileError:
     )
 
 
-def _unreadable() -> _FileError:
+def unreadable_file() -> _FileError:
     return _FileError(
         _(
             "The file is not a readable .xlsx workbook. "
@@ -300,7 +300,7 @@ def _check_unpacked_size(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise _unreadable() from None
+        raise unreadable_file() from None
     if unpacked > MAX_UNPACKED_BYTES:
         raise _too_large()
 
@@ -395,8 +395,8 @@ def _lines(workbook: Any) -> Iterator[tuple[Any, ...]]:
         names = workbook.sheetnames
         sheet = workbook[PLAN_SHEET] if PLAN_SHEET in names else workbook.worksheets[0]
         yield from sheet.iter_rows(values_only=True)
-    except _UNREADABLE:
-        raise _unreadable() from None
+    except UNREADABLE:
+        raise unreadable_file() from None
 
 
 class _Errors:
@@ -415,8 +415,8 @@ def _read_sheet(data: bytes, errors: _Errors, *, title_prefix: str) -> _Sheet | 
     _check_unpacked_size(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except _UNREADABLE:
-        raise _unreadable() from None
+    except UNREADABLE:
+        raise unreadable_file() from None
     try:
         lines = _lines(workbook)
         head: list[tuple[Any, ...]] = []

@@ -34,17 +34,17 @@ from openpyxl.styles import Font
 from zhenxing.core import audit
 from zhenxing.core.xlsx import cell_text
 from zhenxing.people.imports import (
-    _UNREADABLE,
     HEADER_SEARCH_ROWS,
     MAX_ERRORS,
     MAX_ROWS,
+    UNREADABLE,
     Column,
     ImportFileError,
-    _blank,
-    _normal_header,
-    _parse_date,
-    _parse_mobile,
-    _unreadable,
+    blank_cell,
+    normal_header,
+    parse_date_cell,
+    parse_mobile_cell,
+    unreadable_file,
 )
 from zhenxing.people.models import PartyMember, PartyOrganization
 from zhenxing.people.permissions import party_organizations_visible_to
@@ -166,7 +166,7 @@ class _Errors:
 
 def _header_keys(columns: list[Column]) -> dict[str, str]:
     return {
-        _normal_header(name): column.key
+        normal_header(name): column.key
         for column in columns
         for name in (column.header, column.english, *column.aliases)
     }
@@ -177,9 +177,9 @@ def _positions(line: tuple[Any, ...] | None, keys: dict[str, str]) -> dict[str, 
     for index, value in enumerate(line or ()):
         if value is None:
             continue
-        text = _normal_header(str(value))
+        text = normal_header(str(value))
         key = keys.get(text) or next(
-            (keys[_normal_header(p)] for p in text.split("/") if _normal_header(p) in keys), None
+            (keys[normal_header(p)] for p in text.split("/") if normal_header(p) in keys), None
         )
         if key and key not in positions:
             positions[key] = index
@@ -206,7 +206,7 @@ def _read_sheet(title: str, columns: list[Column], lines: Iterable[tuple[Any, ..
     for number, line in enumerate(below, start=header_index + 2):
         line = line or ()
         values = {k: (line[i] if i < len(line) else None) for k, i in positions.items()}
-        if all(_blank(v) for v in values.values()):
+        if all(blank_cell(v) for v in values.values()):
             continue
         if len(rows) >= MAX_ROWS:
             raise ImportFileError(
@@ -220,25 +220,25 @@ def _read_sheet(title: str, columns: list[Column], lines: Iterable[tuple[Any, ..
 def _read(file: IO[bytes]) -> tuple[_Sheet | None, _Sheet | None]:
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
-    except _UNREADABLE as exc:
-        raise _unreadable() from exc
+    except UNREADABLE as exc:
+        raise unreadable_file() from exc
     wanted = {
-        _normal_header(POSTS_SHEET): (POSTS_SHEET, POST_COLUMNS),
+        normal_header(POSTS_SHEET): (POSTS_SHEET, POST_COLUMNS),
         "posts": (POSTS_SHEET, POST_COLUMNS),
-        _normal_header(CLAIMS_SHEET): (CLAIMS_SHEET, CLAIM_COLUMNS),
+        normal_header(CLAIMS_SHEET): (CLAIMS_SHEET, CLAIM_COLUMNS),
         "claims": (CLAIMS_SHEET, CLAIM_COLUMNS),
     }
     found: dict[str, _Sheet] = {}
     try:
         for worksheet in workbook.worksheets:
-            kind = wanted.get(_normal_header(worksheet.title))
+            kind = wanted.get(normal_header(worksheet.title))
             if kind is None or kind[0] in found:
                 continue
             found[kind[0]] = _read_sheet(
                 worksheet.title, kind[1], worksheet.iter_rows(values_only=True)
             )
-    except _UNREADABLE as exc:
-        raise _unreadable() from exc
+    except UNREADABLE as exc:
+        raise unreadable_file() from exc
     finally:
         workbook.close()
     if not found:
@@ -313,8 +313,8 @@ _POST_PARSERS = {
 _CLAIM_PARSERS = {
     "post_code": cell_text,
     "member_name": _text(50),
-    "mobile": _parse_mobile,
-    "started_on": _parse_date,
+    "mobile": parse_mobile_cell,
+    "started_on": parse_date_cell,
 }
 
 

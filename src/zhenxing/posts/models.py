@@ -102,21 +102,12 @@ class Post(models.Model):
         return f"{self.code} {self.name}"
 
 
-class PostClaim(models.Model):
-    """A party member holding a post from `started_on` until `ended_on` (open while NULL)."""
+class Tenure(models.Model):
+    """A party member's time in a place of duty: from `started_on` until `ended_on` (open
+    while NULL). Ending one keeps the row, so the history of who served when stays."""
 
-    post = models.ForeignKey(
-        Post, verbose_name=_("post"), on_delete=models.PROTECT, related_name="claims"
-    )
-    member = models.ForeignKey(
-        "people.PartyMember",
-        verbose_name=_("party member"),
-        on_delete=models.PROTECT,
-        related_name="post_claims",
-    )
-    started_on = models.DateField(_("claimed on"))
-    ended_on = models.DateField(_("ended on"), null=True, blank=True)
-    end_reason = models.CharField(_("reason for ending"), max_length=200, blank=True)
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
@@ -128,27 +119,50 @@ class PostClaim(models.Model):
     created_at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
 
     class Meta:
-        ordering = ["post", "-started_on", "pk"]
-        verbose_name = _("post claim")
-        verbose_name_plural = _("post claims")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["post", "member"],
-                condition=Q(ended_on__isnull=True),
-                name="post_claim_open_once",
-            ),
-            models.CheckConstraint(
-                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
-                name="post_claim_ends_after_start",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.member_id} @ {self.post_id} {self.started_on}–{self.ended_on or ''}"
+        abstract = True
 
     @property
     def is_open(self) -> bool:
         return self.ended_on is None
+
+
+def tenure_constraints(place: str, name: str) -> list[models.BaseConstraint]:
+    """A member holds a place of duty once at a time, and a tenure ends after it starts."""
+    return [
+        models.UniqueConstraint(
+            fields=[place, "member"],
+            condition=Q(ended_on__isnull=True),
+            name=f"{name}_open_once",
+        ),
+        models.CheckConstraint(
+            condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+            name=f"{name}_ends_after_start",
+        ),
+    ]
+
+
+class PostClaim(Tenure):
+    """A party member holding a post (认岗) from `started_on` until `ended_on`."""
+
+    post = models.ForeignKey(
+        Post, verbose_name=_("post"), on_delete=models.PROTECT, related_name="claims"
+    )
+    member = models.ForeignKey(
+        "people.PartyMember",
+        verbose_name=_("party member"),
+        on_delete=models.PROTECT,
+        related_name="post_claims",
+    )
+    end_reason = models.CharField(_("reason for ending"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["post", "-started_on", "pk"]
+        verbose_name = _("post claim")
+        verbose_name_plural = _("post claims")
+        constraints = tenure_constraints("post", "post_claim")
+
+    def __str__(self) -> str:
+        return f"{self.member_id} @ {self.post_id} {self.started_on}–{self.ended_on or ''}"
 
 
 class GridRole(models.TextChoices):
@@ -156,7 +170,7 @@ class GridRole(models.TextChoices):
     MEMBER = "member", _("Red-grid member")
 
 
-class GridAssignment(models.Model):
+class GridAssignment(Tenure):
     """红色网格: a party member serving an area (片区) as a grid member, with dates."""
 
     area = models.ForeignKey(
@@ -172,33 +186,12 @@ class GridAssignment(models.Model):
         related_name="grid_assignments",
     )
     role = models.CharField(_("role"), max_length=10, choices=GridRole.choices)
-    started_on = models.DateField(_("from"))
-    ended_on = models.DateField(_("until"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["area__path", "role", "pk"]
         verbose_name = _("red-grid assignment")
         verbose_name_plural = _("red-grid assignments")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["area", "member"],
-                condition=Q(ended_on__isnull=True),
-                name="grid_assignment_open_once",
-            ),
-            models.CheckConstraint(
-                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
-                name="grid_assignment_ends_after_start",
-            ),
-        ]
+        constraints = tenure_constraints("area", "grid_assignment")
 
     def __str__(self) -> str:
         return f"{self.member_id} @ {self.area_id} {self.role}"

@@ -21,12 +21,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tasks import task
 
 from zhenxing.cases.models import Category, Source
 from zhenxing.cases.photos import (
     MAX_PHOTOS,
     ValidatedPhoto,
+    derivatives_after_commit,
     files_removed_on_error,
     store_original,
 )
@@ -35,6 +35,7 @@ from zhenxing.people.models import PartyMember
 from zhenxing.posts.models import CaseOrigin, Patrol, PatrolPhoto, Post, PostClaim
 from zhenxing.posts.permissions import member_of
 from zhenxing.posts.services import PostError, post_case_link
+from zhenxing.posts.tasks import make_patrol_photo_derivatives
 from zhenxing.territory.lookup import find_area
 from zhenxing.territory.selectors import community_path
 
@@ -117,17 +118,6 @@ def _case_place(post: Post, lat: float | None, lng: float | None) -> dict[str, A
     if post.lat is not None and post.lng is not None:
         return {"lat": post.lat, "lng": post.lng}
     return {"area": post.region}
-
-
-def _enqueue_derivatives(photo_ids: list[int]) -> None:
-    if not photo_ids:
-        return
-
-    def enqueue() -> None:
-        for pk in photo_ids:
-            make_patrol_photo_derivatives.enqueue(pk)
-
-    transaction.on_commit(enqueue, robust=True)
 
 
 def _file_case(
@@ -293,20 +283,6 @@ def patrol_record(
                 **({"case": case.number} if case is not None else {}),
             },
         )
-        _enqueue_derivatives(photo_ids)
+        derivatives_after_commit(make_patrol_photo_derivatives, photo_ids)
     patrol.case = case  # type: ignore[attr-defined]  # for the caller's message
     return patrol
-
-
-@task()
-def make_patrol_photo_derivatives(photo_id: int) -> None:
-    """Background: the display and thumbnail versions (no EXIF) of one patrol photo.
-
-    Enqueued after the patrol's transaction commits; safe to run twice
-    (`ensure_derivatives` locks the row and does nothing if they exist).
-    """
-    from zhenxing.cases.photos import ensure_derivatives
-
-    photo = PatrolPhoto.objects.filter(pk=photo_id).first()
-    if photo is not None:
-        ensure_derivatives(photo)

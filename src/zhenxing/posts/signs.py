@@ -156,8 +156,8 @@ def _layouts() -> dict[str, _Layout]:
     from reportlab.lib.units import mm
 
     return {
-        "a4": _Layout(A4, 15 * mm, 30 * mm, 34, 30, 14, 60 * mm),
-        "a5": _Layout(A5, 10 * mm, 21 * mm, 24, 21, 10.5, 44 * mm),
+        "a4": _Layout(A4, 15 * mm, 30 * mm, 36, 32, 18, 60 * mm),
+        "a5": _Layout(A5, 10 * mm, 21 * mm, 26, 23, 13, 44 * mm),
     }
 
 

@@ -109,36 +109,6 @@
   });
   update();
 
-  // "Use my location": the device's position goes with the score as evidence of the visit.
-  var locate = document.getElementById("use-location");
-  var status = document.getElementById("location-status");
-  var latInput = form.querySelector("[name=lat]");
-  var lngInput = form.querySelector("[name=lng]");
-  if (locate && navigator.geolocation) {
-    locate.hidden = false;
-    locate.addEventListener("click", function () {
-      status.textContent = locate.getAttribute("data-text-locating");
-      locate.disabled = true;
-      navigator.geolocation.getCurrentPosition(
-        function (pos) {
-          locate.disabled = false;
-          latInput.value = pos.coords.latitude.toFixed(6);
-          lngInput.value = pos.coords.longitude.toFixed(6);
-          status.textContent = locate
-            .getAttribute("data-text-located")
-            .replace("{lat}", pos.coords.latitude.toFixed(5))
-            .replace("{lng}", pos.coords.longitude.toFixed(5))
-            .replace("{accuracy}", String(Math.round(pos.coords.accuracy)));
-        },
-        function () {
-          locate.disabled = false;
-          status.textContent = locate.getAttribute("data-text-failed");
-        },
-        { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
-      );
-    });
-  }
-
   form.addEventListener("submit", function (e) {
     if (!window.confirm(form.getAttribute("data-confirm"))) {
       e.preventDefault();
