@@ -65,7 +65,8 @@ from zhenxing.cases.permissions import cases_visible_to
 from zhenxing.core import audit
 from zhenxing.core.xlsx import xlsx_response
 from zhenxing.inspections.permissions import inspections_visible_to
-from zhenxing.people.scopes import has_any_role, scope_paths
+from zhenxing.people.permissions import roster_paths
+from zhenxing.people.scopes import ALL, has_any_role, scope_paths
 from zhenxing.territory.models import CODE_RE
 from zhenxing.territory.selectors import path_prefix_q
 
@@ -154,6 +155,48 @@ def _require_role(user: Any) -> None:
         raise PermissionDenied
 
 
+def _post_holder_paths(user: Any) -> list[str] | None:
+    """The communities whose post holders the user may see ranked (None: all).
+
+    A post holder is a party member named in person, so the unit follows the
+    party rosters' rule (`people.permissions.roster_paths`), not the case scope:
+    department staff and another community's users do not see the names. Who
+    reads no roster at all gets 404 for the whole kind.
+    """
+    paths = roster_paths(user)
+    if paths is not ALL and not paths:
+        raise Http404
+    return paths
+
+
+def _require_post_holder_scope(request: HttpRequest) -> None:
+    """404 for the post-holder ranking to a user who reads no party roster."""
+    if request.GET.get("unit_kind") == UnitKind.POST_HOLDER:
+        _post_holder_paths(request.user)
+
+
+def _ranking_form(request: HttpRequest, today: datetime.date) -> RankingForm:
+    """The ranking's filters; "post holder" is offered only to who reads a party roster."""
+    form = RankingForm(request.GET, today=today)
+    paths = roster_paths(request.user)
+    if paths is not ALL and not paths:
+        field = form.fields["unit_kind"]
+        field.choices = [c for c in field.choices if c[0] != UnitKind.POST_HOLDER]
+    return form
+
+
+def _within(path: str, paths: list[str] | None) -> bool:
+    return paths is ALL or bool(path) and path.startswith(tuple(paths))
+
+
+def _units_in_scope(user: Any, unit_kind: str, results: list[Any]) -> list[Any]:
+    """The results the user may see: post holders only within the roster scope."""
+    if unit_kind != UnitKind.POST_HOLDER:
+        return results
+    paths = _post_holder_paths(user)
+    return [r for r in results if _within(r.unit.path, paths)]
+
+
 def _query(**params: Any) -> str:
     return urlencode({k: v for k, v in params.items() if v not in (None, "")})
 
@@ -215,7 +258,9 @@ def _ranking_rows(
     request: HttpRequest, period: Period, unit_kind: str, community: Any, today: datetime.date
 ) -> tuple[list[dict[str, Any]], list[Period]]:
     user = request.user
-    results = indicators.ranking(period=period, unit_kind=unit_kind)
+    results = _units_in_scope(
+        user, unit_kind, indicators.ranking(period=period, unit_kind=unit_kind)
+    )
     if community is not None:
         results = [r for r in results if r.unit.path.startswith(community.path)]
     periods, series = indicators.trend(
@@ -267,9 +312,10 @@ def _ranking_context(request: HttpRequest, form: RankingForm) -> dict[str, Any]:
 @login_required
 def ranking(request: HttpRequest) -> HttpResponse:
     """Units ranked by their composite for a period, with every indicator and a trend line."""
+    _require_post_holder_scope(request)
     _require_role(request.user)
     today = timezone.localdate()
-    form = RankingForm(request.GET, today=today)
+    form = _ranking_form(request, today)
     context = _ranking_context(request, form)
     if not form.is_valid():
         return render(request, "assessment/ranking.html", context, status=400)
@@ -312,9 +358,10 @@ def _export_value(indicator: str, value: Any) -> float | None:
 @login_required
 def ranking_export(request: HttpRequest) -> HttpResponse:
     """The ranking as XLSX, with each indicator's numerator and denominator beside its value."""
+    _require_post_holder_scope(request)
     _require_role(request.user)
     today = timezone.localdate()
-    form = RankingForm(request.GET, today=today)
+    form = _ranking_form(request, today)
     # The answers other than the file are short plain text: a page of HTML would be
     # saved under the .xlsx name by a browser that was told to expect a file.
     if not form.is_valid():
@@ -332,7 +379,9 @@ def ranking_export(request: HttpRequest) -> HttpResponse:
             % {"period": period.label},
             status=403,
         )
-    results = indicators.ranking(period=period, unit_kind=unit_kind)
+    results = _units_in_scope(
+        request.user, unit_kind, indicators.ranking(period=period, unit_kind=unit_kind)
+    )
     if community is not None:
         results = [r for r in results if r.unit.path.startswith(community.path)]
     headers: list[Any] = [_("Rank"), _("Code"), _("Unit"), _("Composite score")]
@@ -527,11 +576,14 @@ def _weighting(result: Any, scheme: Scheme) -> dict[str, Any]:
 def unit_explain(request: HttpRequest, unit_kind: str, unit_key: str) -> HttpResponse:
     """One unit's figures for a period: each formula, its two counts and the evidence."""
     user = request.user
+    holder_paths = _post_holder_paths(user) if unit_kind == UnitKind.POST_HOLDER else ALL
     _require_role(user)
     if unit_kind not in UnitKind.values or not _could_be_code(unit_kind, unit_key):
         raise Http404
     unit = indicators.unit_for(unit_kind, unit_key)
     if unit is None or not can_view_unit(user, unit.path):
+        raise Http404
+    if not _within(unit.path, holder_paths):
         raise Http404
     period = _explain_period(request)
     context: dict[str, Any] = {

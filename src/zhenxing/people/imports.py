@@ -48,7 +48,11 @@ from zhenxing.people.permissions import (
     can_import_party_members,
     party_organizations_visible_to,
 )
-from zhenxing.people.services import PeopleError, check_organization_in_community
+from zhenxing.people.services import (
+    PeopleError,
+    check_no_duties_left_behind,
+    check_organization_in_community,
+)
 from zhenxing.territory.models import Region
 
 # Enough for the whole subdistrict (11,000 members) in one file.
@@ -555,6 +559,13 @@ def _check_and_write(
                     _("The mobile number %(mobile)s belongs to a party member you cannot edit.")
                     % {"mobile": mobile},
                 )
+            elif member is not None and region is not None and member.region_id != region.pk:
+                # The same rule as the member form: a move leaves no post or red-grid
+                # seat behind in the community the member leaves.
+                try:
+                    check_no_duties_left_behind(member, region)
+                except PeopleError as exc:
+                    errors.add(n, "community_code", str(exc))
 
     if result.errors:
         return

@@ -75,7 +75,7 @@ def roster_paths(user: Any) -> list[str] | None:
     return _community_paths(user)
 
 
-def _manage_paths(user: Any) -> list[str] | None:
+def manage_paths(user: Any) -> list[str] | None:
     """Territory paths whose party members `user` may change; None means all."""
     return _community_paths(user, Role.SECRETARY, Role.OFFICE_ADMIN)
 
@@ -163,7 +163,7 @@ def communities_visible_to(user: Any) -> QuerySet[Region]:
 def communities_managed_by(user: Any) -> QuerySet[Region]:
     """Communities where the user may register, change and import party members."""
     regions = Region.objects.filter(depth=COMMUNITY_DEPTH)
-    paths = _manage_paths(user)
+    paths = manage_paths(user)
     return regions if paths is ALL else regions.under_any(paths)
 
 
@@ -210,7 +210,7 @@ def get_role_assignment_for_user(user: Any, pk: Any) -> RoleAssignment:
 
 def can_manage_members_in(user: Any, region: Region) -> bool:
     """Register, change or import party members of `region`'s community."""
-    paths = _manage_paths(user)
+    paths = manage_paths(user)
     return paths is ALL or any(region.path.startswith(p) for p in paths)
 
 
@@ -250,7 +250,7 @@ def can_see_full_mobile(user: Any, member: PartyMember) -> bool:
 
 def full_mobile_members(user: Any) -> Q:
     """The members whose full number the user may see, as a filter (for searching by it)."""
-    paths = _manage_paths(user)
+    paths = manage_paths(user)
     return Q() if paths is ALL else path_prefix_q(paths, "region__path")
 
 

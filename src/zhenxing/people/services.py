@@ -469,6 +469,42 @@ def _check_may_edit_region(actor: Any, region: Region) -> None:
         )
 
 
+def check_no_duties_left_behind(member: PartyMember, region: Region) -> None:
+    """Refuse a move to another community while the member holds posts or red-grid seats
+    outside it: they would stay open in a community whose secretary no longer sees the
+    member, and the member would go on being counted (and checking in) there."""
+    # Imported lazily: the posts app builds on people's models and services.
+    from zhenxing.posts.models import GridAssignment, PostClaim
+    from zhenxing.territory.selectors import community_path
+
+    community = community_path(region.path)
+    claims = (
+        PostClaim.objects.filter(member=member, ended_on__isnull=True)
+        .exclude(post__region__path__startswith=community)
+        .select_related("post")
+        .order_by("post__code")
+    )
+    seats = (
+        GridAssignment.objects.filter(member=member, ended_on__isnull=True)
+        .exclude(area__path__startswith=community)
+        .select_related("area")
+        .order_by("area__path")
+    )
+    duties = [
+        _("post %(code)s %(name)s") % {"code": c.post.code, "name": c.post.name} for c in claims
+    ]
+    duties += [_("the red grid of %(area)s") % {"area": g.area.name} for g in seats]
+    if duties:
+        raise PeopleError(
+            _(
+                "%(member)s still serves in their present community (%(duties)s). "
+                "End those post claims and red-grid assignments first, "
+                "then move the member to %(community)s."
+            )
+            % {"member": member.name, "duties": "; ".join(duties), "community": region.name}
+        )
+
+
 def check_organization_in_community(organization: PartyOrganization, region: Region) -> None:
     """A member's organisation must sit in the member's community, above it, or nowhere.
 
@@ -553,6 +589,7 @@ def party_member_update(
         _check_may_edit_region(actor, locked.region)
         if not isinstance(region, _Unset) and region.pk != locked.region_id:
             _check_may_edit_region(actor, region)
+            check_no_duties_left_behind(locked, region)
         if not isinstance(organization, _Unset) or not isinstance(region, _Unset):
             check_organization_in_community(
                 locked.organization if isinstance(organization, _Unset) else organization,

@@ -50,6 +50,35 @@ def _not_in_future(value: datetime.date | None) -> datetime.date | None:
     return value
 
 
+def invalid_filters(form: forms.Form, query: Any) -> str:
+    """What is wrong with a bound filter form's values, as one line; "" when they are fine.
+
+    An export (like a print run of signs) must not ignore a filter it cannot
+    read: a community out of reach would otherwise widen the file to the
+    user's whole scope, without a word.
+    """
+    if not query or form.is_valid():
+        return ""
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def filters_for_audit(form: forms.Form) -> dict[str, str]:
+    """A valid filter form's values as short strings, for the audit row of an export.
+
+    Never the raw query: it may carry anything (a NUL byte, which PostgreSQL
+    refuses in a JSON column), and the cleaned values say what was exported.
+    """
+    if not form.is_bound or not form.is_valid():
+        return {}
+    out: dict[str, str] = {}
+    for name, value in form.cleaned_data.items():
+        if value in (None, "", False):
+            continue
+        code = getattr(value, "code", None)
+        out[name] = str(code if code is not None else getattr(value, "pk", value))[:100]
+    return out
+
+
 class PostFilterForm(StyledForm):
     STATUS_CHOICES = [("", _("All")), ("active", _("Active")), ("retired", _("Retired"))]
     CLAIMED_CHOICES = [("", _("All")), ("yes", _("Claimed")), ("no", _("Not claimed"))]

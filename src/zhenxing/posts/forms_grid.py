@@ -17,13 +17,25 @@ from zhenxing.people.permissions import (
     party_members_visible_to,
 )
 from zhenxing.posts.models import GridAssignment, GridRole
-from zhenxing.territory.models import Region
+from zhenxing.territory.models import CODE_RE, Region
 from zhenxing.territory.selectors import community_path
 
 
 class AreaChoiceField(forms.ModelChoiceField):
+    """An area chosen by its code. A value that cannot be a code (a NUL byte, which
+    PostgreSQL refuses in a query) is an invalid choice before any lookup."""
+
     def label_from_instance(self, obj: Region) -> str:
         return f"{obj.name}（{obj.code}）"
+
+    def to_python(self, value: Any) -> Region | None:
+        if value in self.empty_values or isinstance(value, Region):
+            return super().to_python(value)
+        if not isinstance(value, str) or not CODE_RE.fullmatch(value.strip()):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value.strip())
 
 
 class MemberChoiceField(forms.ModelChoiceField):

@@ -18,7 +18,13 @@ from zhenxing.cases.models import Category
 from zhenxing.cases.photos import MAX_PHOTOS, first_gps, max_photo_mb
 from zhenxing.cases.services import CaseError
 from zhenxing.people.forms import StyledForm
-from zhenxing.public.reporting import CODE_LENGTH, clean_mobile, normal_code, reportable_categories
+from zhenxing.public.reporting import (
+    CODE_LENGTH,
+    clean_mobile,
+    clean_post_token,
+    normal_code,
+    reportable_categories,
+)
 
 DESCRIPTION_MAX = 1000
 
@@ -34,6 +40,27 @@ def category_choices() -> tuple[list[Any], dict[str, Category]]:
     choices: list[Any] = [("", _("Choose what kind of problem it is"))]
     choices += [(name, items) for name, items in groups.values()]
     return choices, by_pk
+
+
+class PostTokenField(forms.Field):
+    """The hidden post token: lenient, never an error the resident would see.
+
+    Whatever came (a NUL byte, a token too long, a stray space) is stripped,
+    and anything that is not a post's token is dropped to "": the report is
+    then a normal one. A plain CharField would refuse a NUL byte with a 400.
+    """
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return clean_post_token(value if isinstance(value, str) else "")
+
+    def prepare_value(self, value: Any) -> str:
+        # What goes back into the page when the form is shown again.
+        return self.to_python(value)
 
 
 class ResidentReportForm(PhotoFormMixin, StyledForm):
@@ -74,7 +101,7 @@ class ResidentReportForm(PhotoFormMixin, StyledForm):
     )
     # The public token of the post whose sign the resident scanned (?post=…), carried
     # through the POST; an unknown or retired post's token is ignored.
-    post = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
+    post = PostTokenField()
     # The proof of work, filled in by report.js just before the form is sent.
     challenge = forms.CharField(required=False, widget=forms.HiddenInput)
     counter = forms.CharField(required=False, widget=forms.HiddenInput)

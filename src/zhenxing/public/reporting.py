@@ -27,9 +27,11 @@ from zhenxing.core.ratelimit import Limit, Verdict
 from zhenxing.people.models import mobile_validator
 from zhenxing.posts.models import CaseOrigin, Post
 from zhenxing.posts.services import post_case_link
+from zhenxing.posts.views.public import POST_TOKEN_RE
 from zhenxing.public.models import Publication, ReportChannel, ResidentReport
 from zhenxing.public.selectors import PublicStatus, TimelineStep, public_status, public_timeline
 from zhenxing.public.services import default_place
+from zhenxing.territory.selectors import community_path
 
 # No 0/O, 1/I/L: a code read aloud over the phone or copied by hand still works.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -121,8 +123,8 @@ def resident_report_file(
                 continue
         else:  # pragma: no cover
             raise CaseError(_("Could not issue a tracking code; please try again."))
-        if post is not None:
-            post_case_link(actor=None, post=post, case=case, origin=CaseOrigin.RESIDENT)
+        if post is not None and (at_post := _linkable_post(post, case)) is not None:
+            post_case_link(actor=None, post=at_post, case=case, origin=CaseOrigin.RESIDENT)
         audit.record(
             actor=None,
             action="public.resident_report",
@@ -137,14 +139,44 @@ def resident_report_file(
     return report
 
 
+def _linkable_post(post: Post, case: Case) -> Post | None:
+    """The post, re-read and locked, if the resident's case may count as raised at it.
+
+    Only when the pin lies in the post's community (a sign scanned in one
+    community and a pin dropped in another is a report about the other place,
+    and must not count against this post's holders), and only while the post
+    is still active: it is re-read under `select_for_update` inside the filing
+    transaction, so a post retired since the form was opened gets no new case
+    (`posts.services.post_retire` locks the same row).
+    """
+    if case.region_id is None:
+        return None
+    locked = (
+        Post.objects.select_for_update(of=("self",))
+        .filter(pk=post.pk, is_active=True)
+        .order_by()
+        .first()
+    )
+    if locked is None:
+        return None
+    return locked if case.region.path.startswith(community_path(locked.region.path)) else None
+
+
+def clean_post_token(token: str | None) -> str:
+    """The token as sent, stripped, if it could be a post's; else "" (a NUL byte, say,
+    which PostgreSQL refuses in a query)."""
+    token = (token or "").strip()
+    return token if POST_TOKEN_RE.fullmatch(token) else ""
+
+
 def reportable_post(token: str | None) -> Post | None:
     """The active post with this public token (from its sign's QR code), or None.
 
-    A retired post's or an unknown token is no error: the resident files a
-    normal report.
+    A retired post's, an unknown or a malformed token is no error: the resident
+    files a normal report.
     """
-    token = (token or "").strip()
-    if not token or len(token) > 32:
+    token = clean_post_token(token)
+    if not token:
         return None
     return Post.objects.select_related("region").filter(public_token=token, is_active=True).first()
 

@@ -246,3 +246,47 @@ def test_the_ranking_and_explain_pages_show_post_holders(
     # 社区乙's secretary does not see 社区甲's members; a member without a post is no unit.
     assert explain(world.outsider, posts.member_a).status_code == 404
     assert explain(world.admin, posts.member_a2).status_code == 404
+
+
+def test_post_holders_are_ranked_only_for_who_reads_their_roster(world, posts, week47, client_for):
+    """Post holders are party members by name: the roster's rule, not the case scope."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    from zhenxing.core.models import AuditEntry
+
+    query = urlencode({"unit_kind": "post_holder", "period_kind": "week", "period": "2026-11-16"})
+    en = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    ranking = f"{reverse('assessment:ranking')}?{query}"
+    export = f"{reverse('assessment:ranking_export')}?{query}"
+
+    def explain(user, member):
+        path = reverse("assessment:explain", args=["post_holder", str(member.pk)])
+        return client_for(user).get(f"{path}?period={week47.pk}", **en)
+
+    # 社区乙's secretary sees 社区乙's holder only, in the page and in the file.
+    page = client_for(world.outsider).get(ranking, **en)
+    assert page.status_code == 200
+    assert "黄乙党员" in page.content.decode() and "陈甲党员" not in page.content.decode()
+    exported = client_for(world.outsider).get(export, **en)
+    assert exported.status_code == 200
+    assert (
+        AuditEntry.objects.filter(action="assessment.ranking_export").latest("pk").changes["rows"]
+        == 1
+    )
+    assert explain(world.outsider, posts.member_b).status_code == 200
+    assert explain(world.outsider, posts.member_a).status_code == 404
+    # Department staff read no roster: the whole kind is 404, other kinds stay open.
+    for user in (world.dept_staff, world.nobody):
+        assert client_for(user).get(ranking, **en).status_code == 404
+        assert client_for(user).get(export, **en).status_code == 404
+        assert explain(user, posts.member_a).status_code == 404
+    other = ranking.replace("post_holder", "community")
+    response = client_for(world.dept_staff).get(other, **en)
+    assert response.status_code == 200
+    assert 'value="post_holder"' not in response.content.decode()  # not even offered
+    assert 'value="post_holder"' in client_for(world.admin).get(other, **en).content.decode()
+    # The office still sees everyone.
+    everyone = client_for(world.admin).get(ranking, **en).content.decode()
+    assert "黄乙党员" in everyone and "陈甲党员" in everyone

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from zhenxing.core import audit
 from zhenxing.core.permissions import page_or_404
 from zhenxing.core.xlsx import MAX_SHEET_TITLE, safe_cell_value, xlsx_download
 from zhenxing.posts.figures import MEMBER_ROWS_SHOWN, Row, all_member_rows, figures_for
@@ -62,6 +63,10 @@ def figures_export(request: HttpRequest) -> HttpResponse:
     def organization_line(r: Row) -> list[Any]:
         return [r.code, r.label, r.holders, r.patrols, r.patrollers, r.problems]
 
+    member_rows = [
+        [m.member.name, m.member.organization.name, m.member.region.name, m.patrols, m.problems]
+        for m in all_member_rows(request.user, period)
+    ]
     workbook = Workbook()
     workbook.remove(workbook.active)
     _sheet(
@@ -101,11 +106,17 @@ def figures_export(request: HttpRequest) -> HttpResponse:
             _("Patrols (person-times)"),
             _("Problems found"),
         ],
-        [
-            [m.member.name, m.member.organization.name, m.member.region.name, m.patrols, m.problems]
-            for m in all_member_rows(request.user, period)
-        ],
+        member_rows,
     )
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return xlsx_download(buffer.getvalue(), f"post-figures-{period.value}.xlsx")
+    response = xlsx_download(buffer.getvalue(), f"post-figures-{period.value}.xlsx")
+    # Members' names leaving the system are worth a row in the audit log, as with the
+    # other exports.
+    audit.record(
+        actor=request.user,
+        action="posts.figures.export",
+        summary=f"{period.value}: {len(member_rows)} members",
+        changes={"period": period.value, "members": len(member_rows)},
+    )
+    return response

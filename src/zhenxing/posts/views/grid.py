@@ -197,7 +197,9 @@ def grid_assign_view(request: HttpRequest) -> HttpResponse:
             return redirect(_list_url(community))
     else:
         # The area typed may be invalid; fall back on the one the page was opened for.
-        area = areas.filter(code=request.POST.get("area", "")).first() or area
+        typed = request.POST.get("area", "").strip()
+        if CODE_RE.fullmatch(typed):
+            area = areas.filter(code=typed).first() or area
     form.show_members_of(area)
     return render(request, "posts/grid_form.html", {"form": form, "area": area}, status=400)
 

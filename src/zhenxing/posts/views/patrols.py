@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -28,12 +29,15 @@ from zhenxing.cases.permissions import cases_visible_to
 from zhenxing.cases.photos import MAX_PHOTOS, max_photo_mb
 from zhenxing.cases.views.photos import serve_photo
 from zhenxing.core import audit
-from zhenxing.core.listing import export_too_large, paginate, querystring_without_page
+from zhenxing.core.listing import export_too_large, paginate
 from zhenxing.core.permissions import page_or_404, require
+from zhenxing.core.privacy import mask_mobiles_unless
 from zhenxing.core.xlsx import xlsx_response
+from zhenxing.people.permissions import can_see_full_mobile, full_mobile_in_export
 from zhenxing.posts.figures import this_month
+from zhenxing.posts.forms import filters_for_audit, invalid_filters
 from zhenxing.posts.forms_patrol import PatrolFilterForm, PatrolForm
-from zhenxing.posts.models import Patrol, PatrolPhoto, PostCase
+from zhenxing.posts.models import Patrol, PatrolPhoto, Post, PostCase
 from zhenxing.posts.patrols import patrol_record
 from zhenxing.posts.permissions import (
     can_manage_post,
@@ -47,6 +51,7 @@ from zhenxing.posts.permissions import (
     sees_posts,
 )
 from zhenxing.posts.services import PostError
+from zhenxing.posts.views.posts import export_refused
 
 # The workbook is built in memory: a year of the whole subdistrict's patrols
 # is far more; a month of it fits.
@@ -111,11 +116,33 @@ def mine(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _post_to_check_in(user: Any, pk: int) -> Post:
+    """The post of a check-in: one the member behind this login holds today, else as read.
+
+    "My posts" lists the posts the member holds (`posts_held_by`), whatever the
+    login's roles: a member whose role moved to another community (or who has
+    no role at all) still checks in on their own active posts. Only the
+    holder reaches a post that way; anyone else reads posts by roster scope
+    (404 outside it, 403 from `can_patrol` on a post they see but do not hold).
+    """
+    member = member_of(user)
+    if member is not None:
+        held = (
+            posts_held_by(member)
+            .select_related("post_type", "region", "organization")
+            .filter(pk=pk)
+            .first()
+        )
+        if held is not None:
+            return held
+    return get_post_for_user(user, pk)
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def patrol_new(request: HttpRequest, pk: int) -> HttpResponse:
     """The phone check-in at one post the member holds."""
-    post = get_post_for_user(request.user, pk)
+    post = _post_to_check_in(request.user, pk)
     require(can_patrol(request.user, post))
     form = PatrolForm(post, request.POST or None, request.FILES or None)
     status = 200
@@ -175,7 +202,7 @@ def _photo_count() -> Any:
 
 def _with_rows(patrols: QuerySet[Patrol]) -> QuerySet[Patrol]:
     return (
-        patrols.select_related("member", "post", "post__region", "organization")
+        patrols.select_related("member", "member__region", "post", "post__region", "organization")
         .annotate(photo_count=_photo_count())
         .prefetch_related(
             Prefetch("post_cases", queryset=PostCase.objects.select_related("case").order_by("pk"))
@@ -198,6 +225,10 @@ def patrol_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as XLSX (names, no mobiles). Over the cap: narrow the filters."""
     page_or_404(sees_posts(request.user))
     form, patrols = _filtered_patrols(request)
+    problem = invalid_filters(form, request.GET)
+    if problem:
+        return export_refused(request, problem, "posts:patrols")
+    filters = filters_for_audit(form)
     too_large = export_too_large(
         request,
         patrols.count(),
@@ -211,6 +242,9 @@ def patrol_export(request: HttpRequest) -> HttpResponse:
     if too_large is not None:
         return too_large
     counts = {"rows": 0}
+    # A note is free text: a member may type a neighbour's number into it. The file
+    # leaves the system, so only the office's own members' notes keep full numbers.
+    full = full_mobile_in_export(request.user)
 
     def rows() -> Iterator[tuple[Any, ...]]:
         # Prefetching needs chunks: the cases of each 2,000 patrols come in one query.
@@ -227,7 +261,7 @@ def patrol_export(request: HttpRequest) -> HttpResponse:
                 p.lng,
                 p.accuracy_m,
                 p.photo_count,
-                p.note,
+                mask_mobiles_unless(p.note, full(p.member)),
                 " ".join(link.case.number for link in p.post_cases.all()),
             )
 
@@ -250,8 +284,8 @@ def patrol_export(request: HttpRequest) -> HttpResponse:
     audit.record(
         actor=request.user,
         action="posts.patrol.export",
-        summary=f"{counts['rows']} rows; {querystring_without_page(request)}"[:300],
-        changes={**counts, "filters": request.GET.dict()},
+        summary=f"{counts['rows']} rows; {urlencode(filters)}"[:300],
+        changes={**counts, "filters": filters},
     )
     return response
 
@@ -260,6 +294,8 @@ def patrol_export(request: HttpRequest) -> HttpResponse:
 @login_required
 def patrol_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patrol = get_patrol_for_user(request.user, pk)
+    # Free text: numbers typed into the note are masked like the member's own number.
+    note = mask_mobiles_unless(patrol.note, can_see_full_mobile(request.user, patrol.member))
     links = list(patrol.post_cases.select_related("case", "case__category").order_by("pk"))
     cases = [link.case for link in links]
     return render(
@@ -267,6 +303,7 @@ def patrol_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "posts/patrol_detail.html",
         {
             "patrol": patrol,
+            "note": note,
             "post": patrol.post,
             "photos": list(patrol.photos.all()),
             "cases": cases,

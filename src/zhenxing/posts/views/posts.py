@@ -18,14 +18,17 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from zhenxing.cases.permissions import cases_visible_to
 from zhenxing.core import audit
 from zhenxing.core.listing import export_too_large, paginate, querystring_without_page
 from zhenxing.core.permissions import page_or_404, require
-from zhenxing.core.privacy import mask_mobile
+from zhenxing.core.privacy import mask_mobile, mask_mobiles_unless
 from zhenxing.core.xlsx import xlsx_download, xlsx_response
 from zhenxing.people.permissions import (
     can_see_full_mobile,
@@ -40,6 +43,8 @@ from zhenxing.posts.forms import (
     PostForm,
     PostImportForm,
     PostRetireForm,
+    filters_for_audit,
+    invalid_filters,
 )
 from zhenxing.posts.models import Patrol, Post, PostCase, PostClaim
 from zhenxing.posts.permissions import (
@@ -55,6 +60,8 @@ from zhenxing.territory.selectors import community_path
 
 # The workbook is built in memory; the whole subdistrict (584 posts) fits many times over.
 POST_EXPORT_MAX_ROWS = 5_000
+# The post page lists the latest cases raised at the post, and counts them all.
+POST_CASES_SHOWN = 20
 # "Patrols in the last 30 days" on the list: how busy a post is now.
 RECENT_PATROL_DAYS = 30
 
@@ -118,6 +125,18 @@ def post_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def export_refused(request: HttpRequest, problem: str, list_url_name: str) -> HttpResponse:
+    """400 for an export whose filters cannot be read, with the way back to the list."""
+    querystring = querystring_without_page(request)
+    back = reverse(list_url_name) + (f"?{querystring}" if querystring else "")
+    return render(
+        request,
+        "posts/export_refused.html",
+        {"message": problem, "back_url": back},
+        status=400,
+    )
+
+
 @require_GET
 @login_required
 def post_export(request: HttpRequest) -> HttpResponse:
@@ -128,6 +147,10 @@ def post_export(request: HttpRequest) -> HttpResponse:
     """
     page_or_404(sees_posts(request.user))
     form, posts = _filtered_posts(request)
+    problem = invalid_filters(form, request.GET)
+    if problem:
+        return export_refused(request, problem, "posts:list")
+    filters = filters_for_audit(form)
     too_large = export_too_large(
         request,
         posts.count(),
@@ -205,8 +228,8 @@ def post_export(request: HttpRequest) -> HttpResponse:
     audit.record(
         actor=request.user,
         action="posts.post.export",
-        summary=f"{counts['posts']} posts; {querystring_without_page(request)}"[:300],
-        changes={**counts, "filters": request.GET.dict()},
+        summary=f"{counts['posts']} posts; {urlencode(filters)}"[:300],
+        changes={**counts, "filters": filters},
     )
     return response
 
@@ -223,8 +246,23 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
     current = [c for c in claims if c.is_open]
     for claim in current:
         claim.full_mobile = can_see_full_mobile(request.user, claim.member)
-    patrols = list(patrols_visible_to(request.user).filter(post=post).select_related("member")[:10])
-    cases = list(PostCase.objects.filter(post=post).select_related("case", "patrol"))
+    patrols = list(
+        patrols_visible_to(request.user)
+        .filter(post=post)
+        .select_related("member", "member__region")[:10]
+    )
+    for patrol in patrols:
+        # Free text: numbers typed into a note are masked like the member's own number.
+        patrol.shown_note = mask_mobiles_unless(
+            patrol.note, can_see_full_mobile(request.user, patrol.member)
+        )
+    # Only the cases the viewer may open (the post's readers follow the rosters, the
+    # cases their own scope), and the latest few: a busy post gathers hundreds.
+    links = PostCase.objects.filter(
+        post=post, case__in=cases_visible_to(request.user).values("pk")
+    ).order_by("-created_at", "-pk")
+    cases = list(links.select_related("case", "patrol")[:POST_CASES_SHOWN])
+    cases_total = len(cases) if len(cases) < POST_CASES_SHOWN else links.count()
     return render(
         request,
         "posts/post_detail.html",
@@ -235,6 +273,7 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "claims": claims,
             "patrols": patrols,
             "cases": cases,
+            "cases_total": cases_total,
             "can_manage": can_manage_post(request.user, post),
         },
     )

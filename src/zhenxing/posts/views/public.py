@@ -11,6 +11,7 @@ shows no holders.
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -23,6 +24,10 @@ from django.views.decorators.http import require_safe
 from zhenxing.posts.models import Patrol, Post
 from zhenxing.posts.signs import community_of, holders_today, public_post_url
 
+# A post's public token (`posts.services.new_public_token`: URL-safe base64, 16 characters);
+# the URL converter (`posts.urls_public`) and the report form (`public.reporting`) use it.
+POST_TOKEN_PATTERN = "[A-Za-z0-9_-]{1,16}"  # noqa: S105  (a pattern, not a secret)
+POST_TOKEN_RE = re.compile(POST_TOKEN_PATTERN)
 PATROL_WINDOW = datetime.timedelta(days=30)
 # A resident's phone may keep the page a minute; a change of holders shows soon after.
 MAX_AGE = 60
@@ -30,6 +35,9 @@ MAX_AGE = 60
 
 @require_safe
 def post_page(request: HttpRequest, token: str) -> HttpResponse:
+    # The URL converter already refuses other tokens; this keeps the view safe on its own.
+    if not POST_TOKEN_RE.fullmatch(token):
+        raise Http404
     post = (
         Post.objects.select_related("post_type", "region", "organization")
         .filter(public_token=token)

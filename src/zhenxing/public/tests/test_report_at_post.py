@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 
@@ -164,3 +165,99 @@ def test_the_post_page_button_reaches_this_form(world, posts, cats, client):
         href = re.search(r'href="([^"]+)"[^>]*id="report-here"', html.decode()).group(1)
     response = client.get(href.replace("&amp;", "&"))
     assert posts.post_a1.name in response.content.decode()
+
+
+# --- the security review: where the pin is, a post retired meanwhile, odd tokens ---------
+
+
+def test_a_pin_in_another_community_files_a_normal_report(
+    world, posts, cats, client, private_media
+):
+    """A sign scanned in 社区甲 and a pin dropped in 社区乙: not a case at 社区甲's post."""
+    post = posts.post_a1
+    response = client.post(REPORT, form_data(cats, post=post.public_token, lng="113.125"))
+    assert response.status_code == 200
+    report = ResidentReport.objects.get()
+    assert report.case.region == world.area_b1
+    assert not PostCase.objects.exists()
+
+
+def test_a_pin_elsewhere_in_the_same_community_still_links(
+    world, posts, cats, client, private_media
+):
+    # post_a1 lies in 甲一片区; a pin in 甲二片区 is the same community.
+    response = client.post(REPORT, form_data(cats, post=posts.post_a1.public_token, lng="113.115"))
+    assert response.status_code == 200
+    assert PostCase.objects.get().case.region == world.area_a2
+
+
+def test_a_post_retired_after_it_was_read_gets_no_case(world, posts, cats, private_media):
+    """The filing re-reads the post under a lock: a retirement in between wins."""
+    from zhenxing.cases.photos import validate_photos
+    from zhenxing.cases.testing import upload
+    from zhenxing.public.reporting import reportable_post, resident_report_file
+
+    post = reportable_post(posts.post_a1.public_token)
+    assert post is not None and post.is_active
+    post_services.post_retire(actor=None, post=posts.post_a1)
+    report = resident_report_file(
+        category=cats.garbage,
+        description="垃圾",
+        lat=23.005,
+        lng=113.105,
+        photos=validate_photos([upload("spot.jpg", jpeg_with_exif())]),
+        post=post,
+    )
+    assert report.case.pk and not PostCase.objects.exists()
+
+
+@contextlib.contextmanager
+def no_nul_sent_to_the_database():
+    """PostgreSQL refuses a NUL byte in a query (a 500); SQLite takes it: assert none is sent."""
+    from django.db import connection
+
+    sent = []
+
+    def watch(execute, sql, params, many, context):
+        for row in (params if many else [params]) or []:
+            values = row.values() if isinstance(row, dict) else row or []
+            sent.extend(sql for v in values if isinstance(v, str) and "\x00" in v)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        yield
+    assert not sent, sent
+
+
+@pytest.mark.parametrize("token", ["%00", "abc%00def", "%E5%B2%97"])
+def test_an_odd_token_in_the_link_shows_the_normal_form(world, posts, cats, client, token):
+    with no_nul_sent_to_the_database():
+        response = client.get(f"{REPORT}?post={token}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="reporting-post"' not in html and hidden_post(html) == ""
+
+
+@pytest.mark.parametrize("token", ["\x00", "abc\x00", "x" * 200, "岗位"])
+def test_an_odd_token_in_the_form_files_a_normal_report(
+    world, posts, cats, client, private_media, token
+):
+    with no_nul_sent_to_the_database():
+        response = client.post(REPORT, form_data(cats, post=token))
+    assert response.status_code == 200, response.content.decode()[:2000]
+    assert ResidentReport.objects.count() == 1 and not PostCase.objects.exists()
+
+
+def test_an_odd_token_never_stops_a_refused_form_from_coming_back(
+    world, posts, cats, client, private_media
+):
+    response = client.post(REPORT, form_data(cats, post="\x00", description=""))
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert "post" not in form.errors and hidden_post(response.content.decode()) == ""
+
+
+def test_a_token_with_spaces_around_it_still_links(world, posts, cats, client, private_media):
+    response = client.post(REPORT, form_data(cats, post=f"  {posts.post_a1.public_token} "))
+    assert response.status_code == 200
+    assert PostCase.objects.get().post == posts.post_a1
