@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "zhenxing.open311",
     "zhenxing.public",
     "zhenxing.posts",
+    "zhenxing.charters",
+    "zhenxing.votes",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +253,8 @@ ZHENXING_PUBLIC_CONTACT = env_str("ZHENXING_PUBLIC_CONTACT", "")
 # an absolute origin such as https://zx.example.gov.cn, because a printed sign
 # outlives the request that made it; empty, the host the sign was printed from.
 ZHENXING_PUBLIC_BASE_URL = env_base_url("ZHENXING_PUBLIC_BASE_URL", "")
+# Phone voting (/public/votes/cast/): wrong one-time codes a client may try an hour.
+ZHENXING_VOTE_CODE_MISSES_PER_HOUR = env_int("ZHENXING_VOTE_CODE_MISSES_PER_HOUR", 60, minimum=1)
 # A resident's report: at most this many per client (IP address) an hour and a day.
 ZHENXING_REPORT_LIMIT_PER_HOUR = env_int("ZHENXING_REPORT_LIMIT_PER_HOUR", 5, minimum=1)
 ZHENXING_REPORT_LIMIT_PER_DAY = env_int("ZHENXING_REPORT_LIMIT_PER_DAY", 20, minimum=1)

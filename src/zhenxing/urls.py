@@ -25,6 +25,10 @@ urlpatterns = [
     path("plans/", include("zhenxing.plans.urls")),
     path("posts/", include("zhenxing.posts.urls")),
     path("public/posts/", include("zhenxing.posts.urls_public")),
+    path("charters/", include("zhenxing.charters.urls")),
+    path("public/charters/", include("zhenxing.charters.urls_public")),
+    path("votes/", include("zhenxing.votes.urls")),
+    path("public/votes/", include("zhenxing.votes.urls_public")),
     path("public/", include("zhenxing.public.urls")),
     path("open311/v2/", include("zhenxing.open311.urls")),
     path("bench/", include("zhenxing.bench.urls")),  # empty unless ZHENXING_BENCH_VIEWS

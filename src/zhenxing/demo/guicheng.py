@@ -9,8 +9,11 @@ last four months) and the covert inspections (`demo.inspections`: twelve
 weeks of rounds and scores, with their published weekly circulars) and the
 plan (`demo.plans`: campaigns, weekly targets, daily arrangements and
 progress reports) and the party members' responsibility posts (`demo.posts`:
-584 posts, their claims, the red grid and months of patrol logs) are added
-once, relative to the time of the first load.
+584 posts, their claims, the red grid and months of patrol logs) and the
+charters and votes (`demo.charters`: 22 charters adopted and filed in 2019
+with their voting sessions, rolls and chained ballots, 中区's revision out
+for comment and its cooperative's subsidy vote, and an open vote in 叠南)
+are added once, relative to the time of the first load.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from zhenxing.core import audit
 from zhenxing.core.models import AuditEntry
 from zhenxing.demo import data
 from zhenxing.demo.cases import load_cases
+from zhenxing.demo.charters import charter_counts, load_charters
 from zhenxing.demo.generator import CopyPlan, plan_copy
 from zhenxing.demo.inspections import load_inspections
 from zhenxing.demo.persist import write_members, write_orgs, write_regions, write_teams
@@ -176,6 +180,17 @@ def load_guicheng(*, password: str, progress: Any | None = None) -> DemoSummary:
             if created["posts"]
             else "posts: the demo has its responsibility posts already"
         )
+        charters_loaded = load_charters()
+        for key, value in charters_loaded.items():
+            created[key] = value
+        say(
+            f"charters: {created['charters']} charters ({created['charter_versions']} versions, "
+            f"{created['charter_comments']} comments), {created['voting_bodies']} voting bodies, "
+            f"{created['voting_sessions']} voting sessions with {created['electors']} electors "
+            f"and {created['ballots']} ballots added"
+            if any(charters_loaded.values())
+            else "charters: the demo has its charters and votes already"
+        )
         public_counts = load_public(actor=User.objects.filter(username="admin").first())
         created["publications"] = public_counts["publications"]
         had_client = Open311Client.objects.filter(key_hash=key_hash(DEMO_KEY)).exists()
@@ -229,6 +244,7 @@ def demo_counts(root_code: str = data.ROOT_CODE) -> dict[str, int]:
             case__region_path__startswith=prefix, is_published=True
         ).count(),
         **post_counts(root_code),
+        **charter_counts(root_code),
     }
 
 

@@ -77,6 +77,9 @@ def test_load_builds_the_demo(db):
         "认岗党员",
         "巡查人次",
         "红色网格",
+        "村规民约",
+        "表决会议",
+        "选票",
     ]
     assert summary.counts["曝光"] > 0
     assert "demo-open311-key" in stream.getvalue()
