@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import itertools
 import re
 import zipfile
 import zlib
@@ -40,6 +39,12 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
 from zhenxing.core import audit
+from zhenxing.core.sheets import (
+    Column,
+    SheetRow,
+    SheetRows,
+    read_rows,
+)
 from zhenxing.core.xlsx import cell_text
 from zhenxing.people.models import PartyMember, PartyOrganization, User, mobile_validator
 from zhenxing.people.permissions import (
@@ -60,9 +65,6 @@ MAX_ROWS = 20_000
 # Stop listing errors after this many: a wrong file would otherwise list
 # tens of thousands, and the first screenful says what is wrong.
 MAX_ERRORS = 500
-# The header row is looked for among the first rows: rosters often carry a
-# title ("社区甲党员花名册") and a date line above it.
-HEADER_SEARCH_ROWS = 5
 
 # What a damaged or foreign file raises while openpyxl reads it: a broken zip,
 # a missing part, malformed XML (xml.etree's ParseError and lxml's
@@ -79,19 +81,6 @@ UNREADABLE = (
     TypeError,
     SyntaxError,
 )
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str  # the Chinese header written into the template
-    english: str
-    required: bool = False
-    aliases: tuple[str, ...] = ()  # other headers that real rosters use for it
-
-    @property
-    def label(self) -> str:
-        return f"{self.header}/{self.english}"
 
 
 COLUMNS: list[Column] = [
@@ -157,65 +146,15 @@ class ImportResult:
         return not self.errors
 
 
-@dataclass
-class _Row:
-    number: int
-    values: dict[str, Any]
-
-
-@dataclass
-class _Sheet:
-    header_row: int  # spreadsheet row number of the header
-    positions: dict[str, int]  # column key → index in the row
-    rows: list[_Row]
+_Row = SheetRow
 
 
 # --- reading ---------------------------------------------------------------
 
-# A trailing note in brackets, half- or full-width: 姓名(必填), 社区编码（必填）.
-_HEADER_NOTE = re.compile(r"[(（][^()（）]*[)）]$")
 
-
-def normal_header(text: str) -> str:
-    """Lower case, no whitespace (line breaks and full-width spaces too), no
-    underscores, no required-marks or trailing note."""
-    text = re.sub(r"[\s_]+", "", text).lower().strip("*＊")
-    return _HEADER_NOTE.sub("", text).strip("*＊")
-
-
-_HEADER_KEYS = {
-    normal_header(name): column.key
-    for column in COLUMNS
-    for name in (column.header, column.english, *column.aliases)
-}
-
-
-def _header_key(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = normal_header(str(value))
-    for candidate in (text, *re.split(r"[/／]", text)):
-        key = _HEADER_KEYS.get(normal_header(candidate))
-        if key:
-            return key
-    return None
-
-
-def _positions(line: tuple[Any, ...] | None) -> dict[str, int]:
-    positions: dict[str, int] = {}
-    for index, value in enumerate(line or ()):
-        key = _header_key(value)
-        if key and key not in positions:
-            positions[key] = index
-    return positions
-
-
-def blank_cell(value: Any) -> bool:
-    return value is None or str(value).strip() == ""
-
-
-def _read(file: IO[bytes]) -> _Sheet:
-    """The header row, the column positions and the non-empty data rows of the first sheet."""
+def read_first_sheet(file: IO[bytes], columns: list[Column] = COLUMNS) -> SheetRows:
+    """The header row, the column positions and the non-empty data rows of the first sheet
+    (the member import's, and any one-sheet import with its own `columns`)."""
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except UNREADABLE as exc:
@@ -223,7 +162,7 @@ def _read(file: IO[bytes]) -> _Sheet:
     try:
         # Rows are parsed lazily, as they are read: a damaged sheet fails
         # here, in the loop, not when the workbook opens.
-        return _read_rows(workbook.worksheets[0].iter_rows(values_only=True))
+        return _read_rows(workbook.worksheets[0].iter_rows(values_only=True), columns)
     except UNREADABLE as exc:
         raise unreadable_file() from exc
     finally:
@@ -239,41 +178,19 @@ def unreadable_file() -> ImportFileError:
     )
 
 
-def _read_rows(lines: Iterable[tuple[Any, ...]]) -> _Sheet:
-    lines = iter(lines)
-    head = list(itertools.islice(lines, HEADER_SEARCH_ROWS))
-    if not head:
+def _read_rows(lines: Iterable[tuple[Any, ...]], columns: list[Column]) -> SheetRows:
+    sheet = read_rows(
+        lines,
+        columns,
+        max_rows=MAX_ROWS,
+        too_many=lambda: ImportFileError(
+            _("The file has more than %(max)s rows; split it into smaller files.")
+            % {"max": MAX_ROWS}
+        ),
+    )
+    if not sheet.header_row:
         raise ImportFileError(_("The workbook's first sheet is empty."))
-    # The header is the first row that names every required column; failing
-    # that, the row naming the most columns, so that the "missing column"
-    # errors point at the row the official meant as the header.
-    required = {c.key for c in COLUMNS if c.required}
-    header_index, positions = 0, _positions(head[0])
-    for index, line in enumerate(head):
-        found = _positions(line)
-        if required <= found.keys():
-            header_index, positions = index, found
-            break
-        if len(found) > len(positions):
-            header_index, positions = index, found
-    rows: list[_Row] = []
-    below = itertools.chain(head[header_index + 1 :], lines)
-    for number, line in enumerate(below, start=header_index + 2):
-        line = line or ()
-        values = {
-            key: (line[index] if index < len(line) else None) for key, index in positions.items()
-        }
-        # Only the columns we read count: a pre-numbered 序号 column or a
-        # remark does not make an otherwise empty row a member.
-        if all(blank_cell(v) for v in values.values()):
-            continue
-        if len(rows) >= MAX_ROWS:
-            raise ImportFileError(
-                _("The file has more than %(max)s rows; split it into smaller files.")
-                % {"max": MAX_ROWS}
-            )
-        rows.append(_Row(number, values))
-    return _Sheet(header_index + 1, positions, rows)
+    return sheet
 
 
 # --- cell parsing: each returns the clean value or raises ValueError(message) --
@@ -411,7 +328,7 @@ def party_members_import(*, file: IO[bytes], filename: str = "", actor: Any) -> 
     Raises ImportFileError when the file cannot be read as a workbook, or when
     a member of the file was saved by someone else while it was imported.
     """
-    sheet = _read(file)
+    sheet = read_first_sheet(file)
     result = ImportResult(rows=len(sheet.rows))
     errors = _Errors(result)
 

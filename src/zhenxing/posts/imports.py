@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,16 +31,13 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
 from zhenxing.core import audit
+from zhenxing.core.sheets import Column, SheetRow, normal_header, read_rows
 from zhenxing.core.xlsx import cell_text
 from zhenxing.people.imports import (
-    HEADER_SEARCH_ROWS,
     MAX_ERRORS,
     MAX_ROWS,
     UNREADABLE,
-    Column,
     ImportFileError,
-    blank_cell,
-    normal_header,
     parse_date_cell,
     parse_mobile_cell,
     unreadable_file,
@@ -131,11 +127,7 @@ class ImportResult:
         return not self.errors
 
 
-@dataclass
-class _Row:
-    number: int
-    values: dict[str, Any]
-    clean: dict[str, Any] = field(default_factory=dict)
+_Row = SheetRow
 
 
 @dataclass
@@ -164,57 +156,18 @@ class _Errors:
 # --- reading ---------------------------------------------------------------------
 
 
-def _header_keys(columns: list[Column]) -> dict[str, str]:
-    return {
-        normal_header(name): column.key
-        for column in columns
-        for name in (column.header, column.english, *column.aliases)
-    }
-
-
-def _positions(line: tuple[Any, ...] | None, keys: dict[str, str]) -> dict[str, int]:
-    positions: dict[str, int] = {}
-    for index, value in enumerate(line or ()):
-        if value is None:
-            continue
-        text = normal_header(str(value))
-        key = keys.get(text) or next(
-            (keys[normal_header(p)] for p in text.split("/") if normal_header(p) in keys), None
-        )
-        if key and key not in positions:
-            positions[key] = index
-    return positions
-
-
 def _read_sheet(title: str, columns: list[Column], lines: Iterable[tuple[Any, ...]]) -> _Sheet:
-    """The header row (the first naming every required column, as in the member import)
-    and the non-empty rows below it."""
-    keys = _header_keys(columns)
-    lines = iter(lines)
-    head = list(itertools.islice(lines, HEADER_SEARCH_ROWS))
-    required = {c.key for c in columns if c.required}
-    header_index, positions = 0, _positions(head[0] if head else None, keys)
-    for index, line in enumerate(head):
-        found = _positions(line, keys)
-        if required <= found.keys():
-            header_index, positions = index, found
-            break
-        if len(found) > len(positions):
-            header_index, positions = index, found
-    rows: list[_Row] = []
-    below = itertools.chain(head[header_index + 1 :], lines)
-    for number, line in enumerate(below, start=header_index + 2):
-        line = line or ()
-        values = {k: (line[i] if i < len(line) else None) for k, i in positions.items()}
-        if all(blank_cell(v) for v in values.values()):
-            continue
-        if len(rows) >= MAX_ROWS:
-            raise ImportFileError(
-                _("The sheet %(sheet)s has more than %(max)s rows; split it into smaller files.")
-                % {"sheet": title, "max": MAX_ROWS}
-            )
-        rows.append(_Row(number, values))
-    return _Sheet(title, columns, header_index + 1, positions, rows)
+    """The header row (found as in the member import) and the non-empty rows below it."""
+    found = read_rows(
+        lines,
+        columns,
+        max_rows=MAX_ROWS,
+        too_many=lambda: ImportFileError(
+            _("The sheet %(sheet)s has more than %(max)s rows; split it into smaller files.")
+            % {"sheet": title, "max": MAX_ROWS}
+        ),
+    )
+    return _Sheet(title, columns, max(found.header_row, 1), found.positions, found.rows)
 
 
 def _read(file: IO[bytes]) -> tuple[_Sheet | None, _Sheet | None]:

@@ -27,7 +27,6 @@ an elector not yet signed in.
 from __future__ import annotations
 
 import io
-import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,23 +37,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from zhenxing.core import audit
 from zhenxing.core.privacy import mask_mobile
+from zhenxing.core.sheets import Column, SheetRow, SheetRows, blank_cell
 from zhenxing.core.xlsx import cell_text
 from zhenxing.people.imports import (
-    HEADER_SEARCH_ROWS,
     MAX_ERRORS,
-    MAX_ROWS,
-    UNREADABLE,
-    Column,
     ImportFileError,
-    blank_cell,
-    normal_header,
     parse_mobile_cell,
-    unreadable_file,
+    read_first_sheet,
 )
 from zhenxing.people.models import mobile_validator
 from zhenxing.votes.errors import VoteError
@@ -128,11 +122,6 @@ COLUMNS: list[Column] = [
     Column("mobile", "手机号", "mobile", aliases=("手机号码", "手机", "联系手机")),
 ]
 _BY_KEY = {c.key: c for c in COLUMNS}
-_HEADER_KEYS = {
-    normal_header(name): column.key
-    for column in COLUMNS
-    for name in (column.header, column.english, *column.aliases)
-}
 _YES = {"是", "y", "yes", "true", "1", "√", "✓"}
 _NO = {"否", "n", "no", "false", "0"}
 
@@ -157,18 +146,8 @@ class ImportResult:
         return not self.errors
 
 
-@dataclass
-class _Row:
-    number: int
-    values: dict[str, Any]
-    clean: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class _Sheet:
-    header_row: int
-    positions: dict[str, int]
-    rows: list[_Row]
+_Row = SheetRow
+_Sheet = SheetRows
 
 
 class _Errors:
@@ -183,71 +162,6 @@ class _Errors:
 
 
 # --- reading ---------------------------------------------------------------------
-
-
-def _positions(line: tuple[Any, ...] | None) -> dict[str, int]:
-    positions: dict[str, int] = {}
-    for index, value in enumerate(line or ()):
-        if value is None:
-            continue
-        text = normal_header(str(value))
-        key = _HEADER_KEYS.get(text) or next(
-            (
-                _HEADER_KEYS[normal_header(part)]
-                for part in re.split(r"[/／]", text)
-                if normal_header(part) in _HEADER_KEYS
-            ),
-            None,
-        )
-        if key and key not in positions:
-            positions[key] = index
-    return positions
-
-
-def _read_rows(lines: Iterable[tuple[Any, ...]]) -> _Sheet:
-    lines = iter(lines)
-    head = list(itertools.islice(lines, HEADER_SEARCH_ROWS))
-    if not head:
-        raise ImportFileError(_("The workbook's first sheet is empty."))
-    # The header is the first row naming every required column, else the row
-    # naming the most, so that "missing column" errors point at the intended row.
-    required = {c.key for c in COLUMNS if c.required}
-    header_index, positions = 0, _positions(head[0])
-    for index, line in enumerate(head):
-        found = _positions(line)
-        if required <= found.keys():
-            header_index, positions = index, found
-            break
-        if len(found) > len(positions):
-            header_index, positions = index, found
-    rows: list[_Row] = []
-    below = itertools.chain(head[header_index + 1 :], lines)
-    for number, line in enumerate(below, start=header_index + 2):
-        line = line or ()
-        values = {k: (line[i] if i < len(line) else None) for k, i in positions.items()}
-        if all(blank_cell(v) for v in values.values()):
-            continue
-        if len(rows) >= MAX_ROWS:
-            raise ImportFileError(
-                _("The file has more than %(max)s rows; split it into smaller files.")
-                % {"max": MAX_ROWS}
-            )
-        rows.append(_Row(number, values))
-    return _Sheet(header_index + 1, positions, rows)
-
-
-def _read(file: IO[bytes]) -> _Sheet:
-    try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    except UNREADABLE as exc:
-        raise unreadable_file() from exc
-    try:
-        # Rows are parsed lazily: a damaged sheet fails in the loop, not on opening.
-        return _read_rows(workbook.worksheets[0].iter_rows(values_only=True))
-    except UNREADABLE as exc:
-        raise unreadable_file() from exc
-    finally:
-        workbook.close()
 
 
 # --- cells: each parser returns the clean value or raises ValueError(message) ----------
@@ -370,7 +284,7 @@ def roll_import(
     """
     # Refuse a frozen roll before reading a possibly large file.
     _check_not_frozen(session)
-    sheet = _read(file)
+    sheet = read_first_sheet(file, COLUMNS)
     result = ImportResult(rows=len(sheet.rows))
     errors = _Errors(result)
 
